@@ -1,0 +1,123 @@
+"""OpenAI's chat completions wire format, spoken by OpenAI and every OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from .._convert import structure_chunk, structure_completion
+from .._request import ChatCall, HttpRequest, encode_json
+from .._status import build_status_error, decode_body
+from .._version import __version__
+from ..errors import APIStatusError, DecodeError
+from ..sse import ServerSentEvent
+from ..types import ChatCompletion, ChatCompletionChunk
+
+USER_AGENT = f"llmclient/{__version__}"
+_PREVIEW = 80
+
+
+def describe_event(number: int, data: str) -> str:
+    """A short, safe description of a stream event for error messages."""
+    preview = data if len(data) <= _PREVIEW else data[:_PREVIEW] + "..."
+    return f"event #{number} {preview!r}"
+
+
+class OpenAIDialect:
+    """Requests to ``{base_url}/chat/completions``; answers and chunks are already our shape."""
+
+    def build_request(self, call: ChatCall) -> HttpRequest:
+        body: dict[str, Any] = {"model": call.model, "messages": call.messages, **call.params}
+        if call.stream:
+            body["stream"] = True
+        body.update(call.extra_body)
+        headers = {
+            "content-type": "application/json",
+            "accept": "text/event-stream" if call.stream else "application/json",
+            "user-agent": USER_AGENT,
+        }
+        if call.api_key:
+            headers["authorization"] = f"Bearer {call.api_key}"
+        headers.update(call.headers)
+        return HttpRequest("POST", f"{call.base_url}/chat/completions", headers, encode_json(body))
+
+    def parse_completion(self, call: ChatCall, body: bytes) -> ChatCompletion:
+        payload = _load_json(body, call.provider.name, "response body")
+        if not isinstance(payload, dict):
+            raise DecodeError(
+                f"{call.provider.name}: expected a JSON object, got {type(payload).__name__}.",
+                provider=call.provider.name,
+            )
+        if "error" in payload and "choices" not in payload:
+            raise build_status_error(call.provider.name, 200, payload, in_stream=True)
+        try:
+            return structure_completion(payload)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise DecodeError(
+                f"{call.provider.name}: the response is not a chat completion ({exc}).",
+                provider=call.provider.name,
+            ) from exc
+
+    def parse_error(
+        self, call: ChatCall, status: int, headers: Mapping[str, str], body: bytes
+    ) -> APIStatusError:
+        return build_status_error(call.provider.name, status, decode_body(body), headers)
+
+    def new_stream(self, call: ChatCall) -> OpenAIStream:
+        return OpenAIStream(call.provider.name)
+
+
+class OpenAIStream:
+    """One OpenAI-style stream: each ``data:`` event is a chunk, ``[DONE]`` ends it."""
+
+    __slots__ = ("_events", "finished", "provider")
+
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+        self.finished = False
+        self._events = 0
+
+    def translate(self, event: ServerSentEvent, out: list[ChatCompletionChunk]) -> None:
+        self._events += 1
+        data = event.data
+        if data == "[DONE]":
+            self.finished = True
+            return
+        try:
+            payload = json.loads(data)
+        except ValueError as exc:
+            raise DecodeError(
+                f"{self.provider}: {describe_event(self._events, data)} is not valid JSON ({exc}).",
+                provider=self.provider,
+            ) from exc
+        if not isinstance(payload, dict):
+            raise DecodeError(
+                f"{self.provider}: {describe_event(self._events, data)} is not a JSON object.",
+                provider=self.provider,
+            )
+        if event.event == "error" or ("error" in payload and "choices" not in payload):
+            raise build_status_error(self.provider, 200, payload, in_stream=True)
+        try:
+            out.append(structure_chunk(payload))
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise DecodeError(
+                f"{self.provider}: {describe_event(self._events, data)} is not a chat completion "
+                f"chunk ({exc}).",
+                provider=self.provider,
+            ) from exc
+
+
+DIALECT = OpenAIDialect()
+
+
+def _load_json(body: bytes, provider: str, what: str) -> Any:
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError as exc:
+        raise DecodeError(f"{provider}: the {what} is not valid UTF-8.", provider=provider) from exc
+    except ValueError as exc:
+        preview = body[:_PREVIEW].decode("utf-8", "replace")
+        raise DecodeError(
+            f"{provider}: the {what} is not valid JSON ({exc}): {preview!r}", provider=provider
+        ) from exc

@@ -1,0 +1,146 @@
+"""Turning a ``chat`` / ``chat_stream`` call into a checked, provider-ready :class:`ChatCall`."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from ._config import ClientConfig, resolve_api_key, split_model
+from ._convert import is_answer_type, message_to_dict
+from ._providers import Dialect, ProviderSpec, get_dialect
+from .errors import InvalidRequestError
+from .types import ChatParams, Message
+
+#: Parameters sent to the provider (each dialect maps them onto its own wire names).
+SENT_PARAMS = frozenset(ChatParams.__annotations__) - {
+    "extra_body",
+    "extra_headers",
+    "timeout",
+    "max_retries",
+    "api_key",
+}
+ALL_PARAMS = frozenset(ChatParams.__annotations__)
+
+
+@attrs.frozen
+class HttpRequest:
+    """Everything needed to send one request; the headers (which hold the key) stay out of repr."""
+
+    method: str
+    url: str
+    headers: dict[str, str] = attrs.field(repr=False)
+    body: bytes = attrs.field(repr=False)
+
+
+@attrs.frozen
+class ChatCall:
+    """One call, checked and resolved: what every dialect builds its request from."""
+
+    provider: ProviderSpec
+    model: str
+    messages: list[dict[str, Any]]
+    params: dict[str, Any]
+    stream: bool
+    base_url: str
+    api_key: str | None = attrs.field(repr=False)
+    timeout: Any
+    max_retries: int
+    dialect: Dialect = attrs.field(repr=False)
+    extra_body: Mapping[str, Any] = attrs.field(factory=dict)
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+
+    def http_request(self) -> HttpRequest:
+        """The provider's HTTP request for this call."""
+        return self.dialect.build_request(self)
+
+
+def prepare_call(
+    config: ClientConfig,
+    method_name: str,
+    model: str,
+    messages: Sequence[Any],
+    params: Mapping[str, Any],
+    *,
+    stream: bool,
+) -> ChatCall:
+    """Check a call's input and resolve provider, key, URL, timeout and retries.
+
+    Raises ``TypeError`` for an unknown keyword (as Python does) and an ``InputError``
+    for anything else wrong, all before any network traffic.
+    """
+    for name in params:
+        if name not in ALL_PARAMS:
+            close = difflib.get_close_matches(name, ALL_PARAMS, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise TypeError(f"{method_name}() got an unexpected keyword argument {name!r}.{hint}")
+    provider, model_name = split_model(model, config.default_provider)
+    base_url = config.base_url or provider.base_url
+    api_key = resolve_api_key(
+        config, provider, params.get("api_key"), base_url_overridden=config.base_url is not None
+    )
+    max_retries = params.get("max_retries", config.max_retries)
+    if not isinstance(max_retries, int) or max_retries < 0:
+        raise InvalidRequestError(f"max_retries must be an int of 0 or more, got {max_retries!r}.")
+    headers = dict(config.default_headers)
+    headers.update(params.get("extra_headers") or {})
+    return ChatCall(
+        provider=provider,
+        model=model_name,
+        messages=normalize_messages(messages),
+        params={k: v for k, v in params.items() if k in SENT_PARAMS and v is not None},
+        stream=stream,
+        base_url=base_url.rstrip("/"),
+        api_key=api_key,
+        timeout=params.get("timeout", config.timeout),
+        max_retries=max_retries,
+        dialect=get_dialect(provider.dialect),
+        extra_body=params.get("extra_body") or {},
+        headers=headers,
+    )
+
+
+def normalize_messages(messages: Sequence[Any]) -> list[dict[str, Any]]:
+    """Check that messages are role/content mappings; answer ``Message`` objects become dicts."""
+    if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
+        raise InvalidRequestError(
+            "messages must be a list of {'role': ..., 'content': ...} dicts, "
+            f"got {type(messages).__name__}."
+        )
+    if not messages:
+        raise InvalidRequestError("messages is empty: send at least one message.")
+    out: list[dict[str, Any]] = []
+    for index, message in enumerate(messages):
+        if is_answer_type(message):
+            if not isinstance(message, Message):
+                raise InvalidRequestError(
+                    f"messages[{index}] is a {type(message).__name__}; pass a dict or a Message."
+                )
+            message = message_to_dict(message)
+        if not isinstance(message, Mapping):
+            raise InvalidRequestError(
+                f"messages[{index}] must be a dict with 'role' and 'content', "
+                f"got {type(message).__name__}."
+            )
+        role = message.get("role")
+        if not isinstance(role, str) or not role:
+            raise InvalidRequestError(f"messages[{index}] has no 'role' (e.g. 'user').")
+        content = message.get("content")
+        if content is not None and not isinstance(content, (str, list)):
+            raise InvalidRequestError(
+                f"messages[{index}]['content'] must be a string or a list of content parts, "
+                f"got {type(content).__name__}."
+            )
+        out.append(dict(message))
+    return out
+
+
+def encode_json(body: Mapping[str, Any]) -> bytes:
+    """Encode a request body compactly as UTF-8 JSON, naming what cannot be encoded."""
+    try:
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequestError(f"The request cannot be sent as JSON: {exc}.") from exc

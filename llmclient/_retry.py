@@ -1,0 +1,112 @@
+"""Retry policy: what is retried, how long to wait, and the tenacity objects built from it.
+
+Only the phase before the first chunk is ever retried; the facades wrap exactly that phase.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Mapping
+
+import tenacity
+
+from .errors import APIConnectionError, APIError, APIStatusError
+
+logger = logging.getLogger("llmclient")
+
+RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+#: An error event inside a stream is retried only when its type is transient.
+RETRYABLE_IN_STREAM = frozenset({429, 503, 529})
+INITIAL_BACKOFF = 0.5
+MAX_BACKOFF = 8.0
+#: A server asking us to wait longer than this gets its error raised instead.
+MAX_RETRY_AFTER = 60.0
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds to wait from ``retry-after-ms``, or ``retry-after`` (seconds or an HTTP date)."""
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        try:
+            return max(0.0, float(value) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+def parse_should_retry(headers: Mapping[str, str]) -> bool | None:
+    """The ``x-should-retry`` header as a bool, or None when absent or unreadable."""
+    value = headers.get("x-should-retry", "").strip().lower()
+    return {"true": True, "false": False}.get(value)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether an error from before the first chunk is worth another attempt."""
+    if isinstance(exc, APIStatusError):
+        if exc.retry_after is not None and exc.retry_after > MAX_RETRY_AFTER:
+            return False
+        if exc.should_retry is not None:
+            return exc.should_retry
+        statuses = RETRYABLE_IN_STREAM if exc.in_stream else RETRYABLE_STATUSES
+        return exc.status_code in statuses
+    return isinstance(exc, APIConnectionError)
+
+
+def backoff(attempt: int, exc: BaseException | None) -> float:
+    """Seconds to sleep after failed attempt number ``attempt`` (1-based)."""
+    if isinstance(exc, APIStatusError) and exc.retry_after is not None:
+        return exc.retry_after
+    delay = min(MAX_BACKOFF, INITIAL_BACKOFF * 2.0 ** (attempt - 1))
+    return delay * (1 - 0.25 * random.random())
+
+
+def _should_retry(state: tenacity.RetryCallState) -> bool:
+    exc = state.outcome.exception() if state.outcome else None
+    if exc is None:
+        return False
+    if isinstance(exc, APIError):
+        # Stamped here because this runs after every failed attempt, the last one included.
+        exc.attempts = state.attempt_number
+    return is_retryable(exc)
+
+
+def _wait(state: tenacity.RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    delay = backoff(state.attempt_number, exc)
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("retrying after attempt %d in %.2fs: %s", state.attempt_number, delay, exc)
+    return delay
+
+
+def retrying(max_retries: int) -> tenacity.Retrying:
+    """A blocking retrier for ``max_retries`` retries after the first attempt."""
+    return tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(max_retries + 1),
+        wait=_wait,
+        retry=_should_retry,
+        reraise=True,
+    )
+
+
+def async_retrying(max_retries: int) -> tenacity.AsyncRetrying:
+    """The asyncio twin of :func:`retrying`: the same policy, only the sleep differs."""
+    return tenacity.AsyncRetrying(
+        stop=tenacity.stop_after_attempt(max_retries + 1),
+        wait=_wait,
+        retry=_should_retry,
+        reraise=True,
+    )

@@ -1,0 +1,86 @@
+"""I/O-free stream state shared by both facades: bytes in, chunks out, and the end checked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ._providers import StreamTranslator
+from ._request import ChatCall
+from ._status import build_status_error, decode_body
+from .errors import APIError, DecodeError, IncompleteStreamError, LlmError
+from .sse import SSEDecoder
+from .types import ChatCompletionChunk
+
+#: At most this much of a body is kept when it is read only to build an error.
+MAX_ERROR_BODY = 64 * 1024
+
+
+class ChunkParser:
+    """Feeds raw body bytes through the SSE decoder and the provider's translator."""
+
+    __slots__ = ("_decoder", "_translator", "provider")
+
+    def __init__(self, translator: StreamTranslator, provider: str) -> None:
+        self._decoder = SSEDecoder()
+        self._translator = translator
+        self.provider = provider
+
+    @property
+    def finished(self) -> bool:
+        """Whether the provider's terminal marker has arrived."""
+        return self._translator.finished
+
+    def feed(self, data: bytes) -> list[ChatCompletionChunk]:
+        """The chunks completed by ``data``; raises a typed error for bad or error events."""
+        out: list[ChatCompletionChunk] = []
+        translator = self._translator
+        try:
+            events = self._decoder.feed(data)
+        except APIError as exc:
+            exc.provider = self.provider
+            raise
+        for event in events:
+            if translator.finished:
+                break  # anything after the terminal marker is not part of the answer
+            translator.translate(event, out)
+        return out
+
+    def end(self) -> None:
+        """Call at end of body: raises :class:`IncompleteStreamError` unless the stream finished."""
+        if not self._translator.finished:
+            raise IncompleteStreamError(
+                f"{self.provider}: the stream ended before its end marker; "
+                "the answer is incomplete.",
+                provider=self.provider,
+            )
+
+
+def needs_error_body(status: int, headers: Mapping[str, str]) -> bool:
+    """Whether a response to a stream request is an error whose body must be read first.
+
+    True for any non-2xx status, and for a 2xx that is not an event stream (a JSON error
+    body, or an HTML page from a proxy).
+    """
+    if not 200 <= status < 300:
+        return True
+    content_type = headers.get("content-type", "text/event-stream")
+    return not content_type.startswith("text/event-stream")
+
+
+def error_from_response(
+    call: ChatCall, status: int, headers: Mapping[str, str], body: bytes
+) -> LlmError:
+    """The typed error for a response that ``needs_error_body`` (or a non-2xx status) flagged."""
+    provider = call.provider.name
+    if not 200 <= status < 300:
+        return call.dialect.parse_error(call, status, headers, body)
+    decoded = decode_body(body)
+    if isinstance(decoded, dict) and "error" in decoded:
+        return build_status_error(provider, status, decoded, headers, in_stream=True)
+    content_type = headers.get("content-type", "")
+    preview = body[:80].decode("utf-8", "replace")
+    return DecodeError(
+        f"{provider}: expected an event stream, got {content_type or 'no content type'} "
+        f"with status {status}: {preview!r}",
+        provider=provider,
+    )

@@ -1,0 +1,235 @@
+"""The blocking facade: ``LlmClient`` and its ``ChatStream``. Only bytes move here."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import httpx
+
+from ._base import DEFAULT_LIMITS, BaseClient
+from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._request import ChatCall
+from ._retry import retrying
+from ._stream import MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
+from ._transport import build_httpx_request, client_timeout, transport_error
+from .types import ChatCompletion, ChatCompletionChunk, Message, MessageParam
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .types import ChatParams
+
+
+class ChatStream:
+    """The chunks of one streamed answer, as a blocking iterator.
+
+    It is returned by :meth:`LlmClient.chat_stream` once the first chunk has arrived.
+    Iterating raises :class:`~llmclient.errors.APIConnectionError` when the connection
+    breaks, :class:`~llmclient.errors.APIStatusError` for an error event,
+    :class:`~llmclient.errors.DecodeError` for malformed data, and
+    :class:`~llmclient.errors.IncompleteStreamError` when the stream ends before its end
+    marker. Leaving early (``break``, ``with`` exit, :meth:`close`, or dropping the object)
+    releases the connection.
+    """
+
+    __slots__ = ("_closed", "_parser", "_pending", "_raw", "response")
+
+    def __init__(self, response: httpx.Response, parser: ChunkParser) -> None:
+        self.response = response
+        self._raw = response.iter_bytes()
+        self._parser = parser
+        self._pending: deque[ChatCompletionChunk] = deque()
+        self._closed = False
+
+    def __iter__(self) -> Iterator[ChatCompletionChunk]:
+        return self
+
+    def __next__(self) -> ChatCompletionChunk:
+        if self._pending:
+            return self._pending.popleft()
+        if not self._closed:
+            self._read_more()
+            if self._pending:
+                return self._pending.popleft()
+        raise StopIteration
+
+    def _read_more(self) -> None:
+        """Read until a chunk is pending or the stream has ended; close on end or error."""
+        parser = self._parser
+        pending = self._pending
+        try:
+            while not pending:
+                if parser.finished:
+                    self._drain()
+                    return
+                try:
+                    data = next(self._raw)
+                except StopIteration:
+                    parser.end()
+                    self.close()
+                    return
+                pending.extend(parser.feed(data))
+        except httpx.RequestError as exc:
+            self.close()
+            raise transport_error(exc, parser.provider, "while streaming") from exc
+        except BaseException:
+            self.close()
+            raise
+
+    def _drain(self) -> None:
+        """After the end marker, read the rest of the body so the connection can be reused."""
+        for _ in self._raw:
+            pass
+        self.close()
+
+    def close(self) -> None:
+        """Stop reading and release the connection. Calling it again does nothing."""
+        if not self._closed:
+            self._closed = True
+            self.response.close()
+
+    def __enter__(self) -> ChatStream:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # A `for` loop left with `break` drops the stream: give the connection back then.
+        if not self._closed:
+            self.close()
+
+
+class LlmClient(BaseClient):
+    """A blocking client for every provider, answering in OpenAI's shapes.
+
+    Args:
+        api_key: the key for every provider (see the README for the order keys are found in).
+        api_keys: keys per provider name, e.g. ``{"openai": "sk-..."}``.
+        base_url: send every request here instead of the provider's URL (a local server or a proxy).
+        timeout: seconds, or an ``httpx.Timeout``, for connecting and for each read.
+        max_retries: retries of failures before the first chunk (default 2).
+        default_headers: headers added to every request.
+        http_client: your own ``httpx.Client`` (proxies, mTLS, transports); it is not closed by
+            :meth:`close`.
+        default_provider: the provider of a model written without a ``provider/`` prefix.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        api_keys: Mapping[str, str] | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        default_provider: str = "openai",
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            api_keys=api_keys,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            default_provider=default_provider,
+            user_http_client=http_client is not None,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            timeout=client_timeout(timeout), limits=DEFAULT_LIMITS
+        )
+
+    def chat(
+        self, model: str, messages: Sequence[MessageParam | Message], **params: Unpack[ChatParams]
+    ) -> ChatCompletion:
+        """Send a chat request and return the whole answer.
+
+        Raises an :class:`~llmclient.errors.InputError` for bad input (before sending), and
+        an :class:`~llmclient.errors.APIError` when the provider fails after retries.
+        """
+        call = self._prepare("chat", model, messages, params, stream=False)
+        return retrying(call.max_retries)(self._complete, call)
+
+    def chat_stream(
+        self, model: str, messages: Sequence[MessageParam | Message], **params: Unpack[ChatParams]
+    ) -> ChatStream:
+        """Send a streaming chat request; return the stream once its first chunk has arrived.
+
+        Every failure before the first chunk (bad input, connection, status errors after
+        retries) is raised here; failures after it are raised while iterating.
+        """
+        call = self._prepare("chat_stream", model, messages, params, stream=True)
+        return retrying(call.max_retries)(self._open_stream, call)
+
+    def _send(self, call: ChatCall) -> httpx.Response:
+        request = build_httpx_request(self._http, call)
+        try:
+            return self._http.send(request, stream=True)
+        except httpx.RequestError as exc:
+            raise transport_error(exc, call.provider.name, "sending the request") from exc
+
+    def _read(self, call: ChatCall, response: httpx.Response, limit: int | None = None) -> bytes:
+        try:
+            if limit is None:
+                return response.read()
+            body = bytearray()
+            for data in response.iter_bytes():
+                body += data
+                if len(body) >= limit:
+                    break
+            return bytes(body[:limit])
+        except httpx.RequestError as exc:
+            raise transport_error(exc, call.provider.name, "reading the response") from exc
+        finally:
+            response.close()
+
+    def _complete(self, call: ChatCall) -> ChatCompletion:
+        response = self._send(call)
+        status, headers = response.status_code, response.headers
+        if not 200 <= status < 300:
+            raise call.dialect.parse_error(
+                call, status, headers, self._read(call, response, MAX_ERROR_BODY)
+            )
+        return call.dialect.parse_completion(call, self._read(call, response))
+
+    def _open_stream(self, call: ChatCall) -> ChatStream:
+        response = self._send(call)
+        status, headers = response.status_code, response.headers
+        if needs_error_body(status, headers):
+            body = self._read(call, response, MAX_ERROR_BODY)
+            raise error_from_response(call, status, headers, body)
+        stream = ChatStream(
+            response, ChunkParser(call.dialect.new_stream(call), call.provider.name)
+        )
+        stream._read_more()  # the first chunk, or the error, arrives before we return
+        return stream
+
+    def close(self) -> None:
+        """Close the connections this client opened (not those of a client you passed in)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> LlmClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+__all__ = ["ChatStream", "LlmClient"]

@@ -1,0 +1,272 @@
+"""An incremental, sans-I/O decoder for Server-Sent Events.
+
+:class:`SSEDecoder` turns the bytes of a ``text/event-stream`` body into
+:class:`ServerSentEvent` objects, following the WHATWG HTML rules for interpreting an event
+stream. It never reads a socket: the caller feeds it bytes in pieces of any size, split at any
+point, and it returns the events those bytes complete::
+
+    decoder = SSEDecoder()
+    for chunk in response.iter_bytes():
+        for event in decoder.feed(chunk):
+            handle(event)
+    if decoder.pending():
+        ...  # the stream ended in the middle of an event
+
+The decoder splits on bytes first and decodes only complete lines, so a multi-byte UTF-8
+character split across two chunks decodes correctly. Its work is linear in the input: each fed
+byte is searched once, and the pieces of an unfinished line are joined once, when the line ends.
+
+Two things differ from a browser's ``EventSource``: invalid UTF-8 in a field value raises
+:class:`~llmclient.errors.DecodeError` instead of becoming U+FFFD, and an event that grows past
+``max_event_size`` bytes raises :class:`~llmclient.errors.EventTooLargeError`.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from llmclient.errors import DecodeError, EventTooLargeError, InputError
+
+__all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "ServerSentEvent"]
+
+DEFAULT_MAX_EVENT_SIZE = 32 * 1024 * 1024
+"""The default bound, in bytes, on one event's unfinished line plus its data buffer."""
+
+_BOM = b"\xef\xbb\xbf"
+_ERROR_PREFIX_BYTES = 60
+_ERROR_PREFIX_CHARS = 76
+
+
+@attrs.define(slots=True, frozen=True)
+class ServerSentEvent:
+    """One dispatched server-sent event.
+
+    Attributes:
+        event: the event type; ``"message"`` when the event had no (or an empty) ``event:``
+            field.
+        data: the ``data:`` field values joined with ``"\\n"``.
+        id: the last event id at dispatch time; it persists from earlier events until an
+            ``id:`` field changes it.
+        retry: the reconnection time in milliseconds from the latest valid ``retry:`` field
+            seen so far in the stream, or ``None`` when there has been none.
+    """
+
+    event: str = "message"
+    data: str = ""
+    id: str = ""
+    retry: int | None = None
+
+
+class SSEDecoder:
+    """Decode a byte stream of Server-Sent Events incrementally.
+
+    Feed the body's bytes to :meth:`feed` in order; each call returns the events completed by
+    those bytes. An event is dispatched by the blank line that ends it, so an unterminated final
+    event is never returned: :meth:`pending` tells whether the stream stopped mid-event.
+
+    After :meth:`feed` raises, the decoder's state is undefined and it should be discarded.
+
+    Args:
+        max_event_size: the most bytes one event may hold while it is being built, counting
+            the unfinished line and the data buffer so far. Must be at least 1.
+
+    Raises:
+        InputError: ``max_event_size`` is less than 1.
+    """
+
+    __slots__ = (
+        "_after_cr",
+        "_bom_buffer",
+        "_data_lines",
+        "_data_size",
+        "_event_type",
+        "_id_buffer",
+        "_last_event_id",
+        "_line_pieces",
+        "_line_size",
+        "_max_event_size",
+        "_retry",
+        "_started",
+    )
+
+    def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
+        if max_event_size < 1:
+            raise InputError(f"max_event_size must be at least 1, got {max_event_size}")
+        self._max_event_size = max_event_size
+        # Whether the first bytes of the stream have been checked for a byte order mark, and
+        # the first one or two bytes while they may still turn out to be one.
+        self._started = False
+        self._bom_buffer = b""
+        # Whether the last fed byte was a CR, so that an LF starting the next feed completes
+        # that CRLF instead of ending a second, empty line.
+        self._after_cr = False
+        # The pieces of the line that is not finished yet; none contains a CR or an LF.
+        self._line_pieces: list[bytes] = []
+        self._line_size = 0
+        # The event being built: its type, its data lines, and their size in bytes.
+        self._event_type = ""
+        self._data_lines: list[str] = []
+        self._data_size = 0
+        # The spec's "last event ID buffer" (set by ``id:``) and the "last event ID string"
+        # (copied from the buffer when a blank line dispatches).
+        self._id_buffer = ""
+        self._last_event_id = ""
+        self._retry: int | None = None
+
+    @property
+    def last_event_id(self) -> str:
+        """The last event id as of the latest blank line, to send back as ``Last-Event-ID``.
+
+        An ``id:`` field takes effect here when the blank line that ends its event arrives,
+        whether or not that event had data.
+        """
+        return self._last_event_id
+
+    @property
+    def retry(self) -> int | None:
+        """The reconnection time in milliseconds from the latest valid ``retry:`` field."""
+        return self._retry
+
+    def pending(self) -> bool:
+        """Return whether bytes of an unfinished line or an undispatched data buffer are held.
+
+        True after the stream ends means it ended in the middle of an event.
+        """
+        return bool(self._line_pieces or self._data_lines or self._bom_buffer)
+
+    def feed(self, data: bytes) -> list[ServerSentEvent]:
+        """Return the events completed by these bytes (possibly none).
+
+        Raises:
+            DecodeError: a field value the events depend on is not valid UTF-8.
+            EventTooLargeError: the event being built grew past ``max_event_size`` bytes.
+        """
+        if not data:
+            return []
+        if not self._started:
+            data = self._strip_bom(data)
+            if not data:
+                return []
+        if self._after_cr:
+            self._after_cr = False
+            if data[0] == 0x0A:  # the LF of a CRLF whose CR ended the previous feed
+                data = data[1:]
+                if not data:
+                    return []
+        if b"\r" in data:
+            self._after_cr = data[-1] == 0x0D
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        lines = data.split(b"\n")
+        tail = lines.pop()
+        events: list[ServerSentEvent] = []
+        if lines:
+            if self._line_pieces:
+                self._line_pieces.append(lines[0])
+                lines[0] = b"".join(self._line_pieces)
+                self._line_pieces = []
+                self._line_size = 0
+            self._process_lines(lines, events)
+        if tail:
+            self._line_pieces.append(tail)
+            self._line_size += len(tail)
+            if self._line_size + self._data_size > self._max_event_size:
+                raise self._too_large()
+        return events
+
+    def _strip_bom(self, data: bytes) -> bytes:
+        """Return the stream's first bytes without a leading byte order mark.
+
+        Returns ``b""`` while the bytes seen so far are a proper prefix of the mark.
+        """
+        head = self._bom_buffer + data
+        if len(head) < len(_BOM) and _BOM.startswith(head):
+            self._bom_buffer = head
+            return b""
+        self._started = True
+        self._bom_buffer = b""
+        return head[len(_BOM) :] if head.startswith(_BOM) else head
+
+    def _process_lines(self, lines: list[bytes], events: list[ServerSentEvent]) -> None:
+        """Interpret complete lines (without their endings), appending dispatched events."""
+        data_lines = self._data_lines
+        data_size = self._data_size
+        max_size = self._max_event_size
+        line = b""
+        try:
+            for line in lines:
+                if not line:
+                    # A blank line: dispatch the event being built, if it has data.
+                    self._last_event_id = self._id_buffer
+                    if data_lines:
+                        events.append(
+                            ServerSentEvent(
+                                self._event_type or "message",
+                                "\n".join(data_lines),
+                                self._id_buffer,
+                                self._retry,
+                            )
+                        )
+                        data_lines = self._data_lines = []
+                        data_size = 0
+                    self._event_type = ""
+                elif line.startswith(b"data:"):
+                    # The common case, handled without splitting the line.
+                    value = line[6:] if line[5:6] == b" " else line[5:]
+                    data_lines.append(value.decode())
+                    data_size += len(value) + 1
+                    if data_size > max_size:
+                        raise self._too_large()
+                elif line[0] != 0x3A:  # not a ":" comment
+                    colon = line.find(b":")
+                    if colon < 0:
+                        name, value = line, b""
+                    else:
+                        name = line[:colon]
+                        skip = 2 if line[colon + 1 : colon + 2] == b" " else 1
+                        value = line[colon + skip :]
+                    if name == b"event":
+                        self._event_type = value.decode()
+                    elif name == b"data":  # "data" without a colon: an empty data line
+                        data_lines.append("")
+                        data_size += 1
+                        if data_size > max_size:
+                            raise self._too_large()
+                    elif name == b"id":
+                        if b"\x00" not in value:
+                            self._id_buffer = value.decode()
+                    elif name == b"retry" and value.isdigit():
+                        self._retry = _parse_retry(value, self._retry)
+        except UnicodeDecodeError as exc:
+            raise _decode_error(line) from exc
+        finally:
+            self._data_size = data_size
+
+    def _too_large(self) -> EventTooLargeError:
+        return EventTooLargeError(
+            f"server-sent event exceeds max_event_size of {self._max_event_size} bytes"
+        )
+
+
+def _parse_retry(digits: bytes, current: int | None) -> int | None:
+    """Return the reconnection time ``digits`` gives, or ``current`` if it cannot be read.
+
+    ``digits`` is all ASCII digits; only a value longer than Python's limit on converting
+    strings to integers (thousands of digits) cannot be read, and is then ignored.
+    """
+    try:
+        return int(digits)
+    except ValueError:
+        return current
+
+
+def _decode_error(line: bytes) -> DecodeError:
+    """Build the error for a line that is not valid UTF-8, quoting a short escaped prefix."""
+    size = min(len(line), _ERROR_PREFIX_BYTES)
+    quoted = repr(line[:size])
+    while len(quoted) > _ERROR_PREFIX_CHARS:
+        size -= 1
+        quoted = repr(line[:size])
+    more = "..." if size < len(line) else ""
+    return DecodeError(
+        f"server-sent event bytes are not valid UTF-8; the line starts {quoted}{more}"
+    )

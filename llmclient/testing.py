@@ -1,0 +1,852 @@
+"""A scriptable local server that imitates an LLM provider, for testing without a network.
+
+:class:`LocalServer` listens on ``127.0.0.1`` (on a free port) and speaks OpenAI's
+``POST /v1/chat/completions``, streaming and not. Left alone, it answers every request with a
+short story; to test a particular situation, queue the exact :class:`Reply` objects the next
+requests should get: chunked streams, rate limits, slow writes, cut connections. Every request
+it receives is recorded so a test can check what was sent.
+
+It needs only the standard library, serves each connection in its own thread, and can be used
+from blocking and asyncio code alike. A pytest example::
+
+    import pytest
+
+    from llmclient.testing import LocalServer, Reply
+
+    @pytest.fixture
+    def llm_server():
+        with LocalServer() as server:
+            yield server
+
+    def test_answer_survives_a_rate_limit(llm_server):
+        llm_server.enqueue(
+            Reply.error(429, headers={"retry-after": "0"}),  # the first attempt is refused
+            Reply.openai_stream("Hello, world!", chunks=3),  # the retry gets a stream
+        )
+        answer = my_app.ask("Say hello", base_url=llm_server.base_url, api_key="test")
+        assert answer == "Hello, world!"
+        assert llm_server.request_count == 2
+        assert llm_server.requests[1].json()["messages"][0]["content"] == "Say hello"
+
+Replies are built with the classmethods :meth:`Reply.openai_stream`,
+:meth:`Reply.openai_completion`, :meth:`Reply.sse`, :meth:`Reply.json` and :meth:`Reply.error`,
+or spelled out byte for byte with ``Reply(status, headers, body)``. Each takes the fault
+options ``split_at``, ``write_size``, ``delay``, ``drop_after``, ``chunked`` and ``repeat``.
+:func:`openai_chunk` and :func:`openai_error_event` build the dicts of custom streams.
+
+From a shell, ``python -m llmclient.testing [--port PORT]`` serves until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import re
+import socket
+import socketserver
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "DEFAULT_TEXT",
+    "LocalServer",
+    "RecordedRequest",
+    "Reply",
+    "main",
+    "openai_chunk",
+    "openai_error_event",
+]
+
+DEFAULT_MODEL = "gpt-4o-mini"
+"""The model named in built replies when none is given."""
+
+DEFAULT_TEXT = (
+    "Once upon a time, in a small town by the sea, there lived a lighthouse keeper named Ada "
+    "who collected stories from passing ships. Every night she climbed the winding stairs, lit "
+    "the great lamp and listened to the wind. One stormy evening a tiny boat drifted ashore, "
+    "carrying only a bottle with a note inside: keep the light burning, someone is always "
+    "finding their way home. Ada smiled, trimmed the wick, and kept watch until dawn painted "
+    "the water gold."
+)
+"""The story a :class:`LocalServer` tells when no reply is scripted."""
+
+_DEFAULT_CHUNK_ID = "chatcmpl-localserver"
+_SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
+_JSON_CONTENT_TYPE = "application/json"
+_POLL_INTERVAL = 0.05  # how soon the accept loop notices stop()
+_JOIN_TIMEOUT = 5.0  # how long stop() waits for all threads, in total
+_MAX_LINE = 65537
+
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    409: "conflict_error",
+    413: "request_too_large",
+    422: "invalid_request_error",
+    429: "rate_limit_error",
+    529: "overloaded_error",
+}
+
+
+# --- payloads ----------------------------------------------------------------------------------
+
+
+def openai_chunk(
+    *,
+    content: str | None = None,
+    role: str | None = None,
+    finish_reason: str | None = None,
+    tool_calls: Sequence[Mapping[str, Any]] | None = None,
+    index: int = 0,
+    model: str = DEFAULT_MODEL,
+    id: str = _DEFAULT_CHUNK_ID,
+    usage: Mapping[str, int] | None = None,
+    refusal: str | None = None,
+    choices: Sequence[Mapping[str, Any]] | None = None,
+    created: int | None = None,
+) -> dict[str, Any]:
+    """Build one OpenAI ``chat.completion.chunk`` dict, for :meth:`Reply.sse`.
+
+    The delta holds only the fields given (``role``, ``content``, ``refusal``, ``tool_calls``),
+    in one choice numbered ``index``. ``choices`` replaces that choice list entirely: pass
+    several choices for ``n > 1``, or ``[]`` with ``usage`` for the final usage chunk.
+    ``usage`` adds a ``usage`` object; ``created`` defaults to now.
+    """
+    if choices is None:
+        delta: dict[str, Any] = {}
+        if role is not None:
+            delta["role"] = role
+        if content is not None:
+            delta["content"] = content
+        if refusal is not None:
+            delta["refusal"] = refusal
+        if tool_calls is not None:
+            delta["tool_calls"] = [dict(call) for call in tool_calls]
+        choices = [{"index": index, "delta": delta, "finish_reason": finish_reason}]
+    chunk: dict[str, Any] = {
+        "id": id,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()) if created is None else created,
+        "model": model,
+        "choices": [dict(choice) for choice in choices],
+    }
+    if usage is not None:
+        chunk["usage"] = dict(usage)
+    return chunk
+
+
+def openai_error_event(
+    message: str, error_type: str = "server_error", code: str | None = None
+) -> dict[str, Any]:
+    """Build an OpenAI-style error object ``{"error": {...}}``.
+
+    It is the body of :meth:`Reply.error`, and can be sent in the middle of a stream with
+    :meth:`Reply.sse` as an in-band error event.
+    """
+    return {"error": {"message": message, "type": error_type, "param": None, "code": code}}
+
+
+def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+
+
+def _count_tokens(text: str) -> int:
+    """A rough token count: the number of words."""
+    return len(text.split())
+
+
+def _new_completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
+
+
+def _words(text: str) -> list[str]:
+    """Split ``text`` into word-sized pieces, each with its leading spaces; they join to it."""
+    return re.findall(r"\s*\S+|\s+", text)
+
+
+def _split_evenly(text: str, count: int) -> list[str]:
+    """Split ``text`` into exactly ``count`` pieces whose lengths differ by at most one."""
+    if count < 1:
+        raise ValueError(f"chunks must be at least 1, not {count}")
+    size, extra = divmod(len(text), count)
+    pieces: list[str] = []
+    start = 0
+    for i in range(count):
+        end = start + size + (1 if i < extra else 0)
+        pieces.append(text[start:end])
+        start = end
+    return pieces
+
+
+def _dump_json(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _encode_event(event: Mapping[str, Any] | str | bytes) -> bytes:
+    if isinstance(event, bytes):
+        return event
+    data = event.encode() if isinstance(event, str) else _dump_json(event)
+    return b"data: " + data + b"\n\n"
+
+
+def _merge_headers(defaults: Mapping[str, str], extra: Mapping[str, str] | None) -> dict[str, str]:
+    """``defaults`` updated by ``extra``, header names compared without case."""
+    extra = extra or {}
+    overridden = {name.lower() for name in extra}
+    merged = {name: value for name, value in defaults.items() if name.lower() not in overridden}
+    merged.update(extra)
+    return merged
+
+
+# --- Reply -------------------------------------------------------------------------------------
+
+
+def _to_offsets(value: Iterable[int]) -> tuple[int, ...]:
+    return tuple(value)
+
+
+def _to_headers(value: Mapping[str, str]) -> dict[str, str]:
+    return dict(value)
+
+
+@attrs.frozen
+class Reply:
+    """Exactly the bytes of one response, and how to deliver them.
+
+    ``status``, ``headers`` and ``body`` are sent as given; the server adds only ``Date``,
+    ``Server`` and the framing header chosen below (``Content-Length``,
+    ``Transfer-Encoding: chunked`` or ``Connection: close``).
+
+    Framing:
+
+    - ``chunked=True`` (the default): ``Transfer-Encoding: chunked``; each write is one HTTP
+      chunk, followed by the zero-length terminator. The connection stays open.
+    - ``chunked=False``: no length at all, ``Connection: close``; the body ends when the server
+      closes the connection.
+    - ``content_length=True`` overrides both: a ``Content-Length`` header, the connection stays
+      open. The JSON builders use this by default.
+
+    Faults:
+
+    - ``split_at``: body byte offsets where writes are split (each piece is one write, flushed
+      at once); or ``write_size``: split the body into writes of that many bytes. Without
+      either, the body goes out in one write (the SSE builders split after every event).
+    - ``delay``: seconds to sleep before every write after the first: a slow server.
+    - ``drop_after``: send only this many body bytes, then cut the connection (no chunked
+      terminator); with ``content_length=True`` the client sees a short body.
+    - ``repeat``: serve this reply to the next ``repeat`` requests.
+    """
+
+    status: int = 200
+    headers: Mapping[str, str] = attrs.field(factory=dict, converter=_to_headers)
+    body: bytes = b""
+    chunked: bool = attrs.field(default=True, kw_only=True)
+    content_length: bool = attrs.field(default=False, kw_only=True)
+    split_at: Sequence[int] = attrs.field(default=(), converter=_to_offsets, kw_only=True)
+    write_size: int | None = attrs.field(default=None, kw_only=True)
+    delay: float = attrs.field(default=0.0, kw_only=True)
+    drop_after: int | None = attrs.field(default=None, kw_only=True)
+    repeat: int = attrs.field(default=1, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if not 100 <= self.status <= 999:
+            raise ValueError(f"status must be a three-digit HTTP status, not {self.status}")
+        if self.split_at and self.write_size is not None:
+            raise ValueError("give split_at or write_size, not both")
+        if self.write_size is not None and self.write_size < 1:
+            raise ValueError(f"write_size must be at least 1, not {self.write_size}")
+        if self.delay < 0:
+            raise ValueError(f"delay must not be negative, not {self.delay}")
+        if self.drop_after is not None and self.drop_after < 0:
+            raise ValueError(f"drop_after must not be negative, not {self.drop_after}")
+        if self.repeat < 1:
+            raise ValueError(f"repeat must be at least 1, not {self.repeat}")
+
+    @classmethod
+    def sse(
+        cls,
+        events: Iterable[Mapping[str, Any] | str | bytes],
+        *,
+        done: bool = True,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A ``text/event-stream`` reply, one write per event unless told otherwise.
+
+        Each event is a dict (sent as ``data: <compact JSON>``), a str (sent as
+        ``data: <str>``) or bytes (sent as they are: comments, ``event:`` lines, broken
+        framing). ``done`` appends ``data: [DONE]``. ``faults`` are any other :class:`Reply`
+        keywords (``status``, ``split_at``, ``delay``, ``drop_after``, ``repeat``, ...).
+        """
+        encoded = [_encode_event(event) for event in events]
+        if done:
+            encoded.append(b"data: [DONE]\n\n")
+        if "split_at" not in faults and "write_size" not in faults:
+            ends: list[int] = []
+            offset = 0
+            for event in encoded:
+                offset += len(event)
+                ends.append(offset)
+            faults["split_at"] = ends
+        defaults = {"Content-Type": _SSE_CONTENT_TYPE, "Cache-Control": "no-cache"}
+        return cls(headers=_merge_headers(defaults, headers), body=b"".join(encoded), **faults)
+
+    @classmethod
+    def openai_stream(
+        cls,
+        text: str,
+        *,
+        chunks: int | None = None,
+        model: str = DEFAULT_MODEL,
+        finish_reason: str | None = "stop",
+        include_usage: bool = False,
+        prompt_tokens: int = 0,
+        done: bool = True,
+        id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """An OpenAI chat completion stream that says ``text``.
+
+        The first chunk carries ``role: "assistant"``, then ``text`` follows in ``chunks``
+        nearly equal pieces (by default, one piece per word), then an empty delta with
+        ``finish_reason`` (none if it is ``None``). ``include_usage`` adds a last chunk with no
+        choices and a ``usage`` object (as for ``stream_options.include_usage``), counting
+        words as tokens. ``done`` ends with ``data: [DONE]``. ``faults`` as in :meth:`sse`.
+        """
+        pieces = _words(text) if chunks is None else _split_evenly(text, chunks)
+        common: dict[str, Any] = {"model": model, "id": id or _new_completion_id()}
+        common["created"] = int(time.time())
+        events = [openai_chunk(role="assistant", content="", **common)]
+        events += [openai_chunk(content=piece, **common) for piece in pieces]
+        if finish_reason is not None:
+            events.append(openai_chunk(finish_reason=finish_reason, **common))
+        if include_usage:
+            for event in events:
+                event["usage"] = None
+            usage = _usage(prompt_tokens, _count_tokens(text))
+            events.append(openai_chunk(choices=[], usage=usage, **common))
+        return cls.sse(events, done=done, headers=headers, **faults)
+
+    @classmethod
+    def openai_completion(
+        cls,
+        text: str,
+        *,
+        model: str = DEFAULT_MODEL,
+        finish_reason: str = "stop",
+        prompt_tokens: int = 0,
+        id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A non-streamed OpenAI ``chat.completion`` whose message says ``text``.
+
+        ``usage`` counts words as tokens. ``faults`` as in :meth:`sse`.
+        """
+        body = {
+            "id": id or _new_completion_id(),
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": finish_reason,
+                }
+            ],
+            "usage": _usage(prompt_tokens, _count_tokens(text)),
+        }
+        return cls.json(body, headers=headers, **faults)
+
+    @classmethod
+    def json(
+        cls,
+        body: Any,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A JSON reply with ``Content-Length`` (unless ``content_length=False`` is passed).
+
+        ``faults`` as in :meth:`sse`.
+        """
+        faults.setdefault("content_length", True)
+        merged = _merge_headers({"Content-Type": _JSON_CONTENT_TYPE}, headers)
+        return cls(status, merged, _dump_json(body), **faults)
+
+    @classmethod
+    def error(
+        cls,
+        status: int,
+        message: str = "Simulated error from llmclient.testing",
+        *,
+        error_type: str | None = None,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """An OpenAI-style error reply: ``{"error": {"message", "type", "param", "code"}}``.
+
+        ``error_type`` defaults to OpenAI's name for ``status`` (``rate_limit_error`` for 429,
+        ``server_error`` for other 5xx, ...). For example ``Reply.error(429, headers={
+        "retry-after": "0"}, repeat=2)`` refuses the next two requests. ``faults`` as in
+        :meth:`sse`.
+        """
+        if error_type is None:
+            fallback = "server_error" if status >= 500 else "invalid_request_error"
+            error_type = _ERROR_TYPES.get(status, fallback)
+        body = openai_error_event(message, error_type, code)
+        return cls.json(body, status, headers, **faults)
+
+
+def _cut_points(reply: Reply) -> list[int]:
+    size = len(reply.body)
+    if reply.write_size is not None:
+        return list(range(reply.write_size, size, reply.write_size))
+    return sorted({offset for offset in reply.split_at if 0 < offset < size})
+
+
+def _body_writes(reply: Reply) -> tuple[list[bytes], bool]:
+    """The body pieces to write, and whether to cut the connection after them."""
+    cuts = _cut_points(reply)
+    body = reply.body
+    pieces = [body[start:end] for start, end in zip([0, *cuts], [*cuts, len(body)], strict=True)]
+    pieces = [piece for piece in pieces if piece]
+    if reply.drop_after is None:
+        return pieces, False
+    kept: list[bytes] = []
+    budget = reply.drop_after
+    for piece in pieces:
+        if budget <= 0:
+            break
+        kept.append(piece[:budget])
+        budget -= len(kept[-1])
+    return kept, True
+
+
+# --- requests and default answers --------------------------------------------------------------
+
+
+@attrs.frozen
+class RecordedRequest:
+    """One request as the server received it. Header names are lower-cased."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The body, parsed as JSON."""
+        return json.loads(self.body)
+
+
+_Route = Callable[[RecordedRequest, "LocalServer"], Reply]
+
+
+def _answer_openai_chat(request: RecordedRequest, server: LocalServer) -> Reply:
+    """Say ``server.default_text`` the way OpenAI's chat completions endpoint would."""
+    try:
+        payload = request.json()
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        message = "We could not parse the JSON body of your request."
+        return Reply.error(400, message, headers={"Connection": "close"})
+    model = payload.get("model")
+    model = model if isinstance(model, str) else DEFAULT_MODEL
+    prompt_tokens = _count_prompt_tokens(payload.get("messages"))
+    if payload.get("stream") is not True:
+        return Reply.openai_completion(
+            server.default_text, model=model, prompt_tokens=prompt_tokens
+        )
+    options = payload.get("stream_options")
+    include_usage = isinstance(options, dict) and options.get("include_usage") is True
+    return Reply.openai_stream(
+        server.default_text,
+        model=model,
+        include_usage=include_usage,
+        prompt_tokens=prompt_tokens,
+        delay=server.stream_delay,
+    )
+
+
+def _count_prompt_tokens(messages: Any) -> int:
+    """A rough token count of the messages' text contents."""
+    if not isinstance(messages, list):
+        return 0
+    contents = (message.get("content") for message in messages if isinstance(message, dict))
+    return sum(_count_tokens(content) for content in contents if isinstance(content, str))
+
+
+def _answer_unknown(request: RecordedRequest) -> Reply:
+    path = urlsplit(request.path).path
+    message = f"Invalid URL ({request.method} {path})"
+    return Reply.error(404, message, error_type="invalid_request_error")
+
+
+_ROUTES: dict[tuple[str, str], _Route] = {
+    ("POST", "/v1/chat/completions"): _answer_openai_chat,
+}
+"""The default answer for each (method, path); other dialects add their endpoints here."""
+
+
+# --- HTTP plumbing -----------------------------------------------------------------------------
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    """Tracks each connection and its thread for :class:`LocalServer`."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, owner: LocalServer, address: tuple[str, int]) -> None:
+        self.owner = owner
+        self.stopping = threading.Event()
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind would look up the host's FQDN, which can be slow.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.socket.getsockname()[:2]
+        self.server_name, self.server_port = host, port
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock, address
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(
+            target=self.process_request_thread,
+            args=(request, client_address),
+            name=f"llmclient-testing-connection-{client_address[1]}",
+            daemon=True,
+        )
+        self.owner._track(request, thread)
+        thread.start()
+
+    def shutdown_request(self, request: Any) -> None:
+        tracked = self.owner._untrack(request)
+        super().shutdown_request(request)
+        if tracked:
+            self.owner._connection_closed()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):  # a dropped client is no error
+            super().handle_error(request, client_address)
+
+
+def _lower_headers(message: Message) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in message.items():
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return headers
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Reads one request at a time and writes the :class:`Reply` chosen for it."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "llmclient-testing"
+    sys_version = ""
+    server: _HTTPServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep quiet: no line on stderr per request."""
+
+    def do_POST(self) -> None:
+        """Answer any method the same way: record, choose a reply, send it."""
+        try:
+            self._answer()
+        except OSError:  # the client went away, or stop() cut the connection
+            self.close_connection = True
+
+    def _answer(self) -> None:
+        try:
+            body = self._read_body()
+        except ValueError:
+            message = "The request body could not be read."
+            self._send(Reply.error(400, message, headers={"Connection": "close"}))
+            return
+        request = RecordedRequest(self.command, self.path, _lower_headers(self.headers), body)
+        self._send(self.server.owner._reply_for(request))
+
+    do_GET = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_POST
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked_body()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length < 0:
+            raise ValueError("negative Content-Length")
+        return self.rfile.read(length)
+
+    def _read_chunked_body(self) -> bytes:
+        parts: list[bytes] = []
+        while size := int(self.rfile.readline(_MAX_LINE).split(b";")[0].strip(), 16):
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(_MAX_LINE)  # the CRLF after the chunk
+        while self.rfile.readline(_MAX_LINE) not in (b"\r\n", b"\n", b""):
+            pass  # trailers
+        return b"".join(parts)
+
+    def _send(self, reply: Reply) -> None:
+        self.send_response(reply.status)
+        if reply.content_length:
+            self.send_header("Content-Length", str(len(reply.body)))
+        elif reply.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Connection", "close")
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self._write_body(reply)
+
+    def _write_body(self, reply: Reply) -> None:
+        pieces, drop = _body_writes(reply)
+        framed = reply.chunked and not reply.content_length
+        writes = [b"%x\r\n%s\r\n" % (len(p), p) for p in pieces] if framed else pieces
+        if framed and not drop:
+            writes.append(b"0\r\n\r\n")
+        stopping = self.server.stopping
+        for i, data in enumerate(writes):
+            if i and reply.delay:
+                stopping.wait(reply.delay)
+            if stopping.is_set():
+                drop = True
+                break
+            self.wfile.write(data)
+        if drop:
+            self._abort()
+
+    def _abort(self) -> None:
+        """Cut the connection at once; the server then closes the socket."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+
+# --- LocalServer -------------------------------------------------------------------------------
+
+
+class LocalServer:
+    """A local HTTP server that imitates an LLM provider; see the module documentation.
+
+    ``default_text`` is what it says when no reply is queued, streamed one word per event,
+    ``stream_delay`` seconds apart (a small delay such as 0.03 shows the text arriving).
+    ``port=0`` picks a free port. Use it as a context manager, or call :meth:`start` and
+    :meth:`stop`.
+    """
+
+    def __init__(
+        self, *, default_text: str = DEFAULT_TEXT, stream_delay: float = 0.0, port: int = 0
+    ) -> None:
+        self.default_text = default_text
+        self.stream_delay = stream_delay
+        self._requested_port = port
+        self._port: int | None = None
+        self._lock = threading.Lock()
+        self._replies: deque[Reply] = deque()
+        self._head_served = 0
+        self._requests: list[RecordedRequest] = []
+        self._connections = threading.Condition()
+        self._open_count = 0
+        self._sockets: set[socket.socket] = set()
+        self._threads: list[threading.Thread] = []
+        self._httpd: _HTTPServer | None = None
+        self._serve_thread: threading.Thread | None = None
+
+    # lifecycle
+
+    def start(self) -> LocalServer:
+        """Bind ``127.0.0.1`` and serve in a background thread; return the server."""
+        if self._httpd is not None:
+            raise RuntimeError("LocalServer is already running")
+        httpd = _HTTPServer(self, ("127.0.0.1", self._requested_port))
+        self._port = httpd.server_port
+        self._serve_thread = threading.Thread(
+            target=httpd.serve_forever,
+            kwargs={"poll_interval": _POLL_INTERVAL},
+            name=f"llmclient-testing-{self._port}",
+            daemon=True,
+        )
+        self._httpd = httpd
+        self._serve_thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close every connection (even mid-reply) and wait for the threads.
+
+        Calling it again does nothing.
+        """
+        httpd, serve_thread = self._httpd, self._serve_thread
+        if httpd is None or serve_thread is None:
+            return
+        self._httpd = self._serve_thread = None
+        httpd.stopping.set()
+        httpd.shutdown()
+        httpd.server_close()
+        with self._connections:
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            threads = [serve_thread, *self._threads]
+            self._threads.clear()
+        deadline = time.monotonic() + _JOIN_TIMEOUT
+        for thread in threads:
+            if thread.ident is not None:  # started
+                thread.join(max(0.0, deadline - time.monotonic()))
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``, the server's root."""
+        if self._port is None:
+            raise RuntimeError("LocalServer has not been started")
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def base_url(self) -> str:
+        """``url + "/v1"``: the base URL to give an OpenAI-style client."""
+        return f"{self.url}/v1"
+
+    # scripting and recording
+
+    def enqueue(self, *replies: Reply) -> None:
+        """Queue replies; each request takes the first (which stays for ``repeat`` requests).
+
+        When the queue is empty, requests get the default answer for their path.
+        """
+        with self._lock:
+            self._replies.extend(replies)
+
+    def reset(self) -> None:
+        """Drop the queued replies and forget the recorded requests."""
+        with self._lock:
+            self._replies.clear()
+            self._head_served = 0
+            self._requests.clear()
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """The requests received so far, oldest first (a copy)."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def request_count(self) -> int:
+        """How many requests have been received."""
+        with self._lock:
+            return len(self._requests)
+
+    def _reply_for(self, request: RecordedRequest) -> Reply:
+        """Record ``request`` and choose its reply: the queue's head, or the default answer."""
+        with self._lock:
+            self._requests.append(request)
+            scripted = self._take_queued()
+        if scripted is not None:
+            return scripted
+        route = _ROUTES.get((request.method, urlsplit(request.path).path))
+        return _answer_unknown(request) if route is None else route(request, self)
+
+    def _take_queued(self) -> Reply | None:
+        if not self._replies:
+            return None
+        reply = self._replies[0]
+        self._head_served += 1
+        if self._head_served >= reply.repeat:
+            self._replies.popleft()
+            self._head_served = 0
+        return reply
+
+    # connections
+
+    @property
+    def open_connections(self) -> int:
+        """How many client connections are open right now."""
+        with self._connections:
+            return self._open_count
+
+    def wait_for_open_connections(self, n: int, timeout: float = 5.0) -> bool:
+        """Wait until exactly ``n`` client connections are open; False if ``timeout`` passes.
+
+        A client that closes a kept-alive connection is noticed at once, so
+        ``wait_for_open_connections(0)`` checks that a client released its connections.
+        """
+        with self._connections:
+            return self._connections.wait_for(lambda: self._open_count == n, timeout)
+
+    def _track(self, sock: socket.socket, thread: threading.Thread) -> None:
+        with self._connections:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+            self._sockets.add(sock)
+            self._open_count += 1
+            self._connections.notify_all()
+
+    def _untrack(self, sock: socket.socket) -> bool:
+        """Forget ``sock`` before it is closed; return whether it was being tracked."""
+        with self._connections:
+            if sock not in self._sockets:
+                return False
+            self._sockets.remove(sock)
+            return True
+
+    def _connection_closed(self) -> None:
+        with self._connections:
+            self._open_count -= 1
+            self._connections.notify_all()
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve in the foreground until Ctrl-C: ``python -m llmclient.testing [--port PORT]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m llmclient.testing",
+        description="Serve an imitation of OpenAI's chat completions API on 127.0.0.1.",
+    )
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: any)")
+    parser.add_argument(
+        "--delay", type=float, default=0.0, help="seconds between streamed events (default: 0)"
+    )
+    parser.add_argument("--text", default=DEFAULT_TEXT, help="the text of every answer")
+    args = parser.parse_args(argv)
+    with LocalServer(default_text=args.text, stream_delay=args.delay, port=args.port) as server:
+        print(f"Serving an OpenAI-style API at {server.base_url} (Ctrl-C to stop)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

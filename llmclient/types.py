@@ -1,0 +1,251 @@
+"""OpenAI-shaped answer types shared by every provider.
+
+Field names follow OpenAI's wire format, so ``chunk.choices[0].delta.content`` and
+``completion.choices[0].message.content`` read exactly as in OpenAI's documentation.
+Fields a provider leaves out are ``None``; fields a provider adds are ignored, never an error.
+
+Requests take plain dicts: ``messages`` is a list of ``{"role": ..., "content": ...}``
+mappings, typed here as :class:`MessageParam` for editors and type checkers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, TypedDict
+
+import attrs
+
+__all__ = [
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatParams",
+    "Choice",
+    "ChoiceLogprobs",
+    "ChunkChoice",
+    "CompletionTokensDetails",
+    "Delta",
+    "FunctionCall",
+    "FunctionCallDelta",
+    "Message",
+    "MessageParam",
+    "PromptTokensDetails",
+    "TokenLogprob",
+    "ToolCall",
+    "ToolCallDelta",
+    "TopLogprob",
+    "Usage",
+]
+
+
+@attrs.define(slots=True)
+class FunctionCall:
+    """The function a model chose to call, with its arguments as a JSON string."""
+
+    name: str = ""
+    arguments: str = ""
+
+
+@attrs.define(slots=True)
+class ToolCall:
+    """A complete tool call in a :class:`Message`."""
+
+    id: str = ""
+    function: FunctionCall = attrs.field(factory=FunctionCall)
+    type: str = "function"
+
+
+@attrs.define(slots=True)
+class FunctionCallDelta:
+    """A fragment of a streamed function call: the name comes once, arguments in pieces."""
+
+    name: str | None = None
+    arguments: str | None = None
+
+
+@attrs.define(slots=True)
+class ToolCallDelta:
+    """A fragment of a streamed tool call; fragments with the same ``index`` belong together."""
+
+    index: int = 0
+    id: str | None = None
+    type: str | None = None
+    function: FunctionCallDelta | None = None
+
+
+@attrs.define(slots=True)
+class TopLogprob:
+    """One of the most likely tokens at a position."""
+
+    token: str = ""
+    logprob: float = 0.0
+    bytes: list[int] | None = None
+
+
+@attrs.define(slots=True)
+class TokenLogprob:
+    """The log probability of one output token, with its most likely alternatives."""
+
+    token: str = ""
+    logprob: float = 0.0
+    bytes: list[int] | None = None
+    top_logprobs: list[TopLogprob] = attrs.field(factory=list)
+
+
+@attrs.define(slots=True)
+class ChoiceLogprobs:
+    """Log probabilities of a choice's content (and refusal) tokens."""
+
+    content: list[TokenLogprob] | None = None
+    refusal: list[TokenLogprob] | None = None
+
+
+@attrs.define(slots=True)
+class PromptTokensDetails:
+    """A breakdown of the prompt tokens."""
+
+    cached_tokens: int | None = None
+    audio_tokens: int | None = None
+
+
+@attrs.define(slots=True)
+class CompletionTokensDetails:
+    """A breakdown of the completion tokens."""
+
+    reasoning_tokens: int | None = None
+    audio_tokens: int | None = None
+    accepted_prediction_tokens: int | None = None
+    rejected_prediction_tokens: int | None = None
+
+
+@attrs.define(slots=True)
+class Usage:
+    """Token counts for one request."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    prompt_tokens_details: PromptTokensDetails | None = None
+    completion_tokens_details: CompletionTokensDetails | None = None
+
+
+@attrs.define(slots=True)
+class Message:
+    """The assistant's message in a :class:`ChatCompletion`.
+
+    It can be appended to ``messages`` as it is for the next turn.
+    """
+
+    role: str = "assistant"
+    content: str | None = None
+    tool_calls: list[ToolCall] | None = None
+    refusal: str | None = None
+    reasoning_content: str | None = None
+
+
+@attrs.define(slots=True)
+class Choice:
+    """One answer of a :class:`ChatCompletion` (``n`` > 1 asks for several)."""
+
+    index: int = 0
+    message: Message = attrs.field(factory=Message)
+    finish_reason: str | None = None
+    logprobs: ChoiceLogprobs | None = None
+
+
+@attrs.define(slots=True)
+class ChatCompletion:
+    """A whole answer, as returned by ``chat(...)``."""
+
+    id: str = ""
+    model: str = ""
+    choices: list[Choice] = attrs.field(factory=list)
+    usage: Usage | None = None
+    created: int = 0
+    object: str = "chat.completion"
+    system_fingerprint: str | None = None
+    service_tier: str | None = None
+
+
+@attrs.define(slots=True)
+class Delta:
+    """What one streamed chunk adds to a choice."""
+
+    role: str | None = None
+    content: str | None = None
+    tool_calls: list[ToolCallDelta] | None = None
+    refusal: str | None = None
+    reasoning_content: str | None = None
+
+
+@attrs.define(slots=True)
+class ChunkChoice:
+    """One choice's part of a streamed chunk."""
+
+    index: int = 0
+    delta: Delta = attrs.field(factory=Delta)
+    finish_reason: str | None = None
+    logprobs: ChoiceLogprobs | None = None
+
+
+@attrs.define(slots=True)
+class ChatCompletionChunk:
+    """One streamed piece of an answer, as yielded by ``chat_stream(...)``.
+
+    ``choices`` is empty on the usage chunk that ends a stream asked for with
+    ``stream_options={"include_usage": True}``.
+    """
+
+    id: str = ""
+    model: str = ""
+    choices: list[ChunkChoice] = attrs.field(factory=list)
+    usage: Usage | None = None
+    created: int = 0
+    object: str = "chat.completion.chunk"
+    system_fingerprint: str | None = None
+    service_tier: str | None = None
+
+
+class MessageParam(TypedDict, total=False):
+    """One message of a request, as a plain dict (extra keys are passed through)."""
+
+    role: str
+    content: str | list[dict[str, Any]] | None
+    name: str
+    tool_calls: list[dict[str, Any]]
+    tool_call_id: str
+    refusal: str | None
+
+
+class ChatParams(TypedDict, total=False):
+    """The keyword arguments every ``chat`` / ``chat_stream`` call accepts.
+
+    Sampling and output parameters are sent as OpenAI names them. The last five
+    are per-call settings that are not sent as parameters: ``extra_body`` is merged into
+    the JSON body, ``extra_headers`` into the headers, and ``timeout``, ``max_retries``
+    and ``api_key`` override the client's for this call.
+    """
+
+    temperature: float
+    top_p: float
+    max_tokens: int
+    max_completion_tokens: int
+    stop: str | list[str]
+    seed: int
+    n: int
+    presence_penalty: float
+    frequency_penalty: float
+    logit_bias: Mapping[str, float]
+    logprobs: bool
+    top_logprobs: int
+    tools: list[dict[str, Any]]
+    tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
+    parallel_tool_calls: bool
+    response_format: dict[str, Any]
+    reasoning_effort: str
+    user: str
+    stream_options: dict[str, Any]
+    extra_body: Mapping[str, Any]
+    extra_headers: Mapping[str, str]
+    timeout: Any
+    max_retries: int
+    api_key: str
