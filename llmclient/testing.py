@@ -31,10 +31,12 @@ from blocking and asyncio code alike. A pytest example::
 Replies are built with the classmethods :meth:`Reply.openai_stream`,
 :meth:`Reply.openai_completion`, :meth:`Reply.sse`, :meth:`Reply.json` and :meth:`Reply.error`,
 or spelled out byte for byte with ``Reply(status, headers, body)``. Each takes the fault
-options ``split_at``, ``write_size``, ``delay``, ``drop_after``, ``chunked`` and ``repeat``.
+options ``split_at``, ``write_size``, ``delay``, ``drop_after``, ``chunked``,
+``content_length`` and ``repeat``.
 :func:`openai_chunk` and :func:`openai_error_event` build the dicts of custom streams.
 
-From a shell, ``python -m llmclient.testing [--port PORT]`` serves until Ctrl-C.
+From a shell, ``python -m llmclient.testing [--port PORT] [--delay SECONDS] [--text TEXT]``
+prints its base URL and serves until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -333,8 +335,11 @@ class Reply:
         words as tokens. ``done`` ends with ``data: [DONE]``. ``faults`` as in :meth:`sse`.
         """
         pieces = _words(text) if chunks is None else _split_evenly(text, chunks)
-        common: dict[str, Any] = {"model": model, "id": id or _new_completion_id()}
-        common["created"] = int(time.time())
+        common: dict[str, Any] = {
+            "model": model,
+            "id": id or _new_completion_id(),
+            "created": int(time.time()),
+        }
         events = [openai_chunk(role="assistant", content="", **common)]
         events += [openai_chunk(content=piece, **common) for piece in pieces]
         if finish_reason is not None:
@@ -707,6 +712,8 @@ class LocalServer:
             return
         self._httpd = self._serve_thread = None
         httpd.stopping.set()
+        with contextlib.suppress(OSError):  # wakes the accept loop at once, on Linux at least
+            httpd.socket.shutdown(socket.SHUT_RDWR)
         httpd.shutdown()
         httpd.server_close()
         with self._connections:

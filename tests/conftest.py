@@ -1,0 +1,179 @@
+"""Shared fixtures: a local provider server and one driver per facade.
+
+Integration tests are written once, in blocking style, against a ``Facade``. The sync facade
+is ``LlmClient`` as it is; the async facade drives ``AsyncLlmClient`` on an event loop of its
+own, one awaited step per call, so every test runs on both clients unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from llmclient import (
+    AsyncChatStream,
+    AsyncLlmClient,
+    ChatCompletion,
+    ChatCompletionChunk,
+    LlmClient,
+    _retry,
+)
+from llmclient.testing import LocalServer
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as local:
+        yield local
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep retry backoff real but tiny; a server's retry-after is still honoured."""
+    monkeypatch.setattr(_retry, "INITIAL_BACKOFF", 0.001)
+    monkeypatch.setattr(_retry, "MAX_BACKOFF", 0.004)
+
+
+class SyncFacade:
+    """``LlmClient`` as it is."""
+
+    name = "sync"
+
+    def __init__(self) -> None:
+        self.clients: list[LlmClient] = []
+
+    def client(self, **kwargs: Any) -> LlmClient:
+        client = LlmClient(**kwargs)
+        self.clients.append(client)
+        return client
+
+    def settle(self) -> None:
+        """Nothing is deferred in the blocking client."""
+
+    def pool(self, client: Any) -> Any:
+        return client._http._transport._pool
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
+
+
+class AsyncStreamDriver:
+    """Iterates an ``AsyncChatStream`` one awaited step at a time."""
+
+    def __init__(self, facade: AsyncFacade, stream: AsyncChatStream) -> None:
+        self.facade = facade
+        self.stream = stream
+
+    def __iter__(self) -> AsyncStreamDriver:
+        return self
+
+    def __next__(self) -> ChatCompletionChunk:
+        try:
+            return self.facade.run(self.stream.__anext__())
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+    def close(self) -> None:
+        self.facade.run(self.stream.aclose())
+
+    def __enter__(self) -> AsyncStreamDriver:
+        self.facade.run(self.stream.__aenter__())
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.facade.run(self.stream.__aexit__(*exc_info))
+
+    @property
+    def response(self) -> httpx.Response:
+        return self.stream.response
+
+
+class AsyncClientDriver:
+    """``AsyncLlmClient`` behind blocking calls, for the shared test suite."""
+
+    def __init__(self, facade: AsyncFacade, client: AsyncLlmClient) -> None:
+        self.facade = facade
+        self.client = client
+        self._http = client._http
+
+    def chat(self, *args: Any, **kwargs: Any) -> ChatCompletion:
+        return self.facade.run(self.client.chat(*args, **kwargs))
+
+    def chat_stream(self, *args: Any, **kwargs: Any) -> AsyncStreamDriver:
+        return AsyncStreamDriver(
+            self.facade, self.facade.run(self.client.chat_stream(*args, **kwargs))
+        )
+
+    def close(self) -> None:
+        self.facade.run(self.client.aclose())
+
+
+class AsyncFacade:
+    """``AsyncLlmClient`` on a private event loop."""
+
+    name = "async"
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.clients: list[AsyncClientDriver] = []
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self.loop.run_until_complete(coro)
+
+    def client(self, **kwargs: Any) -> AsyncClientDriver:
+        driver = AsyncClientDriver(self, AsyncLlmClient(**kwargs))
+        self.clients.append(driver)
+        return driver
+
+    def settle(self) -> None:
+        """Let tasks the client handed to the loop (a dropped stream's close) run."""
+        for _ in range(5):
+            self.run(asyncio.sleep(0))
+
+    def pool(self, client: Any) -> Any:
+        return client._http._transport._pool
+
+    def close(self) -> None:
+        for driver in self.clients:
+            driver.close()
+        self.settle()
+        self.loop.close()
+
+
+Facade = SyncFacade | AsyncFacade
+
+
+@pytest.fixture(params=["sync", "async"])
+def facade(request: pytest.FixtureRequest) -> Iterator[Facade]:
+    driver: Facade = SyncFacade() if request.param == "sync" else AsyncFacade()
+    yield driver
+    driver.close()
+
+
+def in_flight(facade: Facade, client: Any) -> int:
+    """How many requests the client's connection pool still holds open."""
+    facade.settle()
+    return len(facade.pool(client)._requests)
+
+
+def text_of(chunks: list[ChatCompletionChunk], index: int = 0) -> str:
+    """The content of one choice, joined across chunks."""
+    return "".join(
+        choice.delta.content or ""
+        for chunk in chunks
+        for choice in chunk.choices
+        if choice.index == index
+    )
+
+
+def drain(stream: Iterator[ChatCompletionChunk], into: list[ChatCompletionChunk]) -> None:
+    """Iterate ``stream`` to its end, keeping every chunk in ``into`` even if it raises."""
+    for chunk in stream:
+        into.append(chunk)
