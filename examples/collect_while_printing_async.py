@@ -1,0 +1,46 @@
+"""Print an answer as it streams with asyncio, and keep the whole text and the token usage.
+
+The async twin of ``collect_while_printing.py``. ``stream_options={"include_usage": True}``
+asks for one more chunk at the end of the stream: it has no choices, only ``usage``. Run it
+with ``python examples/collect_while_printing_async.py``; with OPENAI_API_KEY set it asks
+OpenAI (LLMCLIENT_MODEL picks the model, default openai/gpt-4o-mini), without it the bundled
+local server answers, so it runs offline too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from _offline import MODEL, openai_or_local_server
+
+from llmclient import AsyncLlmClient, Usage
+
+
+async def main() -> None:
+    messages = [{"role": "user", "content": "Tell me a short story about a lighthouse keeper."}]
+    parts: list[str] = []
+    usage: Usage | None = None
+    with openai_or_local_server() as client_kwargs:
+        async with AsyncLlmClient(**client_kwargs) as client:
+            stream = await client.chat_stream(
+                MODEL, messages, max_tokens=300, stream_options={"include_usage": True}
+            )
+            async for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    text = chunk.choices[0].delta.content
+                    print(text, end="", flush=True)
+                    parts.append(text)
+                if chunk.usage is not None:  # only the last chunk carries it
+                    usage = chunk.usage
+
+    answer = "".join(parts)
+    print(f"\n\nReceived {len(answer)} characters, {len(answer.split())} words.")
+    if usage is not None:
+        print(
+            f"Usage: {usage.prompt_tokens} prompt + {usage.completion_tokens} completion"
+            f" = {usage.total_tokens} tokens"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,37 @@
+"""Every Python block in the README runs, against the local server instead of OpenAI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import attrs
+import pytest
+
+from llmclient import LlmClient, _providers
+from llmclient.testing import LocalServer
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+@pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
+def test_readme_block_runs(
+    code: str,
+    server: LocalServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    openai = attrs.evolve(_providers.PROVIDERS["openai"], base_url=server.base_url)
+    monkeypatch.setitem(_providers.PROVIDERS, "openai", openai)  # type: ignore[arg-type]
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-readme-test")
+    namespace: dict[str, object] = {"__name__": "__readme__"}
+    exec(compile(code, str(README), "exec"), namespace)
+    for value in namespace.values():
+        if isinstance(value, LlmClient):  # a script would end here; close what it opened
+            value.close()
+    if "LocalServer(" not in code:  # that block brings a server of its own
+        assert server.request_count >= 1
+
+
+def test_readme_has_python_blocks() -> None:
+    assert len(BLOCKS) >= 6
