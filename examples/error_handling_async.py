@@ -24,9 +24,9 @@ from _offline import MODEL, openai_or_local_server
 from llmclient import (
     APIConnectionError,
     APIStatusError,
+    AsyncLlmClient,
     AuthenticationError,
     DecodeError,
-    AsyncLlmClient,
     IncompleteStreamError,
     MissingAPIKeyError,
     RateLimitError,

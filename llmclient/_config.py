@@ -45,6 +45,8 @@ def split_model(model: str, default_provider: str) -> tuple[ProviderSpec, str]:
     prefix, slash, rest = model.partition("/")
     if not slash:
         return get_provider(default_provider), model
+    if not prefix:
+        raise InvalidRequestError(f"model {model!r} has an empty provider before the '/'.")
     if not rest:
         raise InvalidRequestError(f"model {model!r} names a provider but no model after the '/'.")
     return get_provider(prefix), rest

@@ -46,7 +46,14 @@ def _structure_int(value: Any, _: type) -> int:
     return 0 if value is None else int(value)
 
 
+def _structure_float(value: Any, _: type) -> float:
+    if value.__class__ is float:
+        return value
+    return 0.0 if value is None else float(value)
+
+
 converter.register_structure_hook(str, _structure_str)
+converter.register_structure_hook(float, _structure_float)
 converter.register_structure_hook(int, _structure_int)
 
 

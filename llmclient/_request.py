@@ -82,7 +82,9 @@ def prepare_call(
     api_key = resolve_api_key(
         config, provider, params.get("api_key"), base_url_overridden=config.base_url is not None
     )
-    max_retries = params.get("max_retries", config.max_retries)
+    max_retries = params.get("max_retries")
+    if max_retries is None:
+        max_retries = config.max_retries
     if not isinstance(max_retries, int) or max_retries < 0:
         raise InvalidRequestError(f"max_retries must be an int of 0 or more, got {max_retries!r}.")
     headers = dict(config.default_headers)
@@ -141,6 +143,6 @@ def normalize_messages(messages: Sequence[Any]) -> list[dict[str, Any]]:
 def encode_json(body: Mapping[str, Any]) -> bytes:
     """Encode a request body compactly as UTF-8 JSON, naming what cannot be encoded."""
     try:
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
     except (TypeError, ValueError) as exc:
         raise InvalidRequestError(f"The request cannot be sent as JSON: {exc}.") from exc

@@ -70,7 +70,7 @@ def backoff(attempt: int, exc: BaseException | None) -> float:
     """Seconds to sleep after failed attempt number ``attempt`` (1-based)."""
     if isinstance(exc, APIStatusError) and exc.retry_after is not None:
         return exc.retry_after
-    delay = min(MAX_BACKOFF, INITIAL_BACKOFF * 2.0 ** (attempt - 1))
+    delay = min(MAX_BACKOFF, INITIAL_BACKOFF * 2.0 ** min(attempt - 1, 32))
     return delay * (1 - 0.25 * random.random())
 
 

@@ -64,7 +64,7 @@ def needs_error_body(status: int, headers: Mapping[str, str]) -> bool:
     if not 200 <= status < 300:
         return True
     content_type = headers.get("content-type", "text/event-stream")
-    return not content_type.startswith("text/event-stream")
+    return not content_type.lstrip().lower().startswith("text/event-stream")
 
 
 def error_from_response(

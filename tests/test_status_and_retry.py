@@ -349,7 +349,9 @@ def test_unreadable_or_missing_retry_after_is_none(headers: dict[str, str]) -> N
         (None, None),
     ],
 )
-def test_should_retry_header(value: str | None, expected: bool | None) -> None:
+def test_should_retry_header_reads_true_false_or_none(
+    value: str | None, expected: bool | None
+) -> None:
     headers = {} if value is None else {"x-should-retry": value}
     assert parse_should_retry(headers) is expected
 
@@ -442,7 +444,7 @@ def test_in_stream_errors_are_retried_only_when_transient(
 NOMINAL = [(1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (5, 8.0), (6, 8.0), (20, 8.0)]
 
 
-def test_backoff_constants() -> None:
+def test_backoff_constants_match_the_documented_policy() -> None:
     assert (INITIAL_BACKOFF, MAX_BACKOFF, MAX_RETRY_AFTER) == (0.5, 8.0, 60.0)
 
 

@@ -39,7 +39,8 @@ class OpenAIDialect:
         }
         if call.api_key:
             headers["authorization"] = f"Bearer {call.api_key}"
-        headers.update(call.headers)
+        for name, value in call.headers.items():  # a user's header replaces ours, in any case
+            headers[name.lower()] = value
         return HttpRequest("POST", f"{call.base_url}/chat/completions", headers, encode_json(body))
 
     def parse_completion(self, call: ChatCall, body: bytes) -> ChatCompletion:

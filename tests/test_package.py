@@ -1,0 +1,36 @@
+"""The public surface: what `import llmclient` exposes and what it leaves unimported."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import llmclient
+from llmclient import errors
+
+
+def test_import_leaves_testing_and_dialects_unloaded() -> None:
+    code = (
+        "import sys, llmclient; print(sorted(m for m in sys.modules if m.startswith('llmclient.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = out.stdout
+    assert "llmclient.testing" not in loaded
+    assert "llmclient._providers.openai" not in loaded
+
+
+def test_every_exported_name_exists() -> None:
+    for name in llmclient.__all__:
+        assert hasattr(llmclient, name), name
+
+
+def test_every_error_is_exported_at_the_top_level() -> None:
+    for name in errors.__all__:
+        if name != "status_error_class":
+            assert getattr(llmclient, name) is getattr(errors, name)
+
+
+def test_input_errors_are_value_errors_and_llm_errors() -> None:
+    for cls in (errors.UnknownProviderError, errors.MissingAPIKeyError, errors.InvalidRequestError):
+        assert issubclass(cls, ValueError)
+        assert issubclass(cls, llmclient.LlmError)
