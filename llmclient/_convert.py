@@ -26,6 +26,7 @@ from .types import (
     Message,
     ToolCall,
     ToolCallDelta,
+    TopLogprob,
     Usage,
 )
 
@@ -79,6 +80,20 @@ for _cls in (
     ChunkChoice,
 ):
     _null_tolerant(_cls)
+
+
+def _null_as_empty(list_type: Any) -> None:
+    """Register ``list_type`` so that JSON ``null`` becomes ``[]`` (``"choices": null`` is seen)."""
+    structure_list = converter.get_structure_hook(list_type)
+
+    def structure(value: Any, _: Any) -> list[Any]:
+        return [] if value is None else structure_list(value, list_type)
+
+    converter.register_structure_hook_func(lambda type_: type_ == list_type, structure)
+
+
+for _list_type in (list[Choice], list[ChunkChoice], list[TopLogprob]):
+    _null_as_empty(_list_type)
 
 
 def _top_level(cls: type[T]) -> Callable[[Any], T]:

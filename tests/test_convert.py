@@ -424,3 +424,8 @@ def test_message_to_dict_output_is_sent_in_the_next_request() -> None:
 )
 def test_is_answer_type_only_for_attrs_answer_objects(value: object, expected: bool) -> None:
     assert is_answer_type(value) is expected
+
+
+def test_null_choices_become_an_empty_list() -> None:
+    assert structure_chunk({"id": "c", "choices": None}).choices == []
+    assert structure_completion({"id": "c", "choices": None}).choices == []
