@@ -508,8 +508,8 @@ def test_json_that_is_not_an_object_raises_decode_error(data: bytes) -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [{"choices": 7}, {"choices": [5]}, {"choices": None}, {"created": "yesterday"}],
-    ids=["choices-int", "choice-int", "choices-null", "created-text"],
+    [{"choices": 7}, {"choices": [5]}, {"created": "yesterday"}],
+    ids=["choices-int", "choice-int", "created-text"],
 )
 def test_object_of_the_wrong_shape_raises_decode_error(payload: dict[str, Any]) -> None:
     with pytest.raises(DecodeError, match=r"event #1 .* is not a chat completion chunk"):
