@@ -12,6 +12,7 @@ import attrs
 from ._config import ClientConfig, resolve_api_key, split_model
 from ._convert import is_answer_type, message_to_dict
 from ._providers import Dialect, ProviderSpec, get_dialect
+from ._version import __version__
 from .errors import InvalidRequestError
 from .types import ChatParams, Message
 
@@ -24,6 +25,7 @@ SENT_PARAMS = frozenset(ChatParams.__annotations__) - {
     "api_key",
 }
 ALL_PARAMS = frozenset(ChatParams.__annotations__)
+USER_AGENT = f"llmclient/{__version__}"
 
 
 @attrs.frozen
@@ -52,6 +54,22 @@ class ChatCall:
     dialect: Dialect = attrs.field(repr=False)
     extra_body: Mapping[str, Any] = attrs.field(factory=dict)
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+
+    def base_headers(self) -> dict[str, str]:
+        """Content headers, the key in the provider's auth header, then the user's headers.
+
+        A user's header replaces ours whatever its case.
+        """
+        headers = {
+            "content-type": "application/json",
+            "accept": "text/event-stream" if self.stream else "application/json",
+            "user-agent": USER_AGENT,
+        }
+        if self.api_key:
+            headers[self.provider.auth_header] = f"{self.provider.auth_prefix}{self.api_key}"
+        for name, value in self.headers.items():
+            headers[name.lower()] = value
+        return headers
 
     def http_request(self) -> HttpRequest:
         """The provider's HTTP request for this call."""

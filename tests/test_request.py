@@ -15,8 +15,7 @@ import pytest
 
 from llmclient._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig, split_model
 from llmclient._providers import PROVIDERS, get_provider
-from llmclient._providers.openai import USER_AGENT
-from llmclient._request import SENT_PARAMS, ChatCall, encode_json, prepare_call
+from llmclient._request import SENT_PARAMS, USER_AGENT, ChatCall, encode_json, prepare_call
 from llmclient._version import __version__
 from llmclient.errors import (
     InputError,

@@ -19,12 +19,18 @@ if TYPE_CHECKING:
 
 @attrs.frozen
 class ProviderSpec:
-    """Where a provider lives and how it is spoken to."""
+    """Where a provider lives and how it is spoken to.
+
+    ``api_key_env`` is None for servers that need no key. The key is sent as
+    ``{auth_header}: {auth_prefix}{key}``.
+    """
 
     name: str
     base_url: str
     api_key_env: str | None
     dialect: str = "openai"
+    auth_header: str = "authorization"
+    auth_prefix: str = "Bearer "
 
 
 PROVIDERS: Mapping[str, ProviderSpec] = {

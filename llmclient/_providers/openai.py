@@ -9,12 +9,10 @@ from typing import Any
 from .._convert import structure_chunk, structure_completion
 from .._request import ChatCall, HttpRequest, encode_json
 from .._status import build_status_error, decode_body
-from .._version import __version__
 from ..errors import APIStatusError, DecodeError
 from ..sse import ServerSentEvent
 from ..types import ChatCompletion, ChatCompletionChunk
 
-USER_AGENT = f"llmclient/{__version__}"
 _PREVIEW = 80
 
 
@@ -32,15 +30,7 @@ class OpenAIDialect:
         if call.stream:
             body["stream"] = True
         body.update(call.extra_body)
-        headers = {
-            "content-type": "application/json",
-            "accept": "text/event-stream" if call.stream else "application/json",
-            "user-agent": USER_AGENT,
-        }
-        if call.api_key:
-            headers["authorization"] = f"Bearer {call.api_key}"
-        for name, value in call.headers.items():  # a user's header replaces ours, in any case
-            headers[name.lower()] = value
+        headers = call.base_headers()
         return HttpRequest("POST", f"{call.base_url}/chat/completions", headers, encode_json(body))
 
     def parse_completion(self, call: ChatCall, body: bytes) -> ChatCompletion:
