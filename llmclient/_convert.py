@@ -19,6 +19,7 @@ from .types import (
     ChatCompletion,
     ChatCompletionChunk,
     Choice,
+    ChoiceLogprobs,
     ChunkChoice,
     Delta,
     FunctionCall,
@@ -105,8 +106,57 @@ def _top_level(cls: type[T]) -> Callable[[Any], T]:
     return structure
 
 
-structure_chunk = _top_level(ChatCompletionChunk)
 structure_completion = _top_level(ChatCompletion)
+
+_TOOL_CALL_DELTAS = list[ToolCallDelta]
+_structure_tool_call_deltas = converter.get_structure_hook(_TOOL_CALL_DELTAS)
+_structure_logprobs = converter.get_structure_hook(ChoiceLogprobs)
+_structure_usage = converter.get_structure_hook(Usage)
+
+
+def structure_chunk(data: Any) -> ChatCompletionChunk:
+    """A chunk from its JSON: what the converter would build, written out for the hot path.
+
+    Every streamed event goes through here, so the common parts (a choice with a text delta)
+    are read directly; the rare ones (tool calls, logprobs, usage) go through the converter.
+    Optional strings are taken as the JSON has them, without coercion.
+    """
+    choices = []
+    for choice in data.get("choices") or ():
+        delta = choice.get("delta")
+        if delta:
+            tool_calls = delta.get("tool_calls")
+            delta = Delta(
+                delta.get("role"),
+                delta.get("content"),
+                _structure_tool_call_deltas(tool_calls, list[ToolCallDelta])
+                if tool_calls
+                else None,
+                delta.get("refusal"),
+                delta.get("reasoning_content"),
+            )
+        else:
+            delta = Delta()
+        logprobs = choice.get("logprobs")
+        choices.append(
+            ChunkChoice(
+                choice.get("index") or 0,
+                delta,
+                choice.get("finish_reason"),
+                _structure_logprobs(logprobs, ChoiceLogprobs) if logprobs else None,
+            )
+        )
+    usage = data.get("usage")
+    return ChatCompletionChunk(
+        _structure_str(data.get("id"), str),
+        _structure_str(data.get("model"), str),
+        choices,
+        _structure_usage(usage, Usage) if usage else None,
+        _structure_int(data.get("created"), int),
+        data.get("object") or "chat.completion.chunk",
+        data.get("system_fingerprint"),
+        data.get("service_tier"),
+    )
 
 
 def message_to_dict(message: Message) -> dict[str, Any]:

@@ -37,9 +37,9 @@ _ERROR_PREFIX_BYTES = 60
 _ERROR_PREFIX_CHARS = 76
 
 
-@attrs.define(slots=True, frozen=True)
+@attrs.define(slots=True)
 class ServerSentEvent:
-    """One dispatched server-sent event.
+    """One dispatched server-sent event (not frozen only because one is built per event).
 
     Attributes:
         event: the event type; ``"message"`` when the event had no (or an empty) ``event:``

@@ -9,6 +9,7 @@ import pytest
 
 from llmclient._config import ClientConfig
 from llmclient._convert import (
+    converter,
     is_answer_type,
     message_to_dict,
     structure_chunk,
@@ -429,3 +430,40 @@ def test_is_answer_type_only_for_attrs_answer_objects(value: object, expected: b
 def test_null_choices_become_an_empty_list() -> None:
     assert structure_chunk({"id": "c", "choices": None}).choices == []
     assert structure_completion({"id": "c", "choices": None}).choices == []
+
+
+FAST_PATH_CHUNKS: list[dict[str, Any]] = [
+    {"id": "c1", "model": "m", "created": 5, "choices": [{"index": 0, "delta": {"content": "hi"}}]},
+    {"id": "c1", "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]},
+    {"id": None, "model": None, "choices": [{"index": 1, "delta": None, "finish_reason": "stop"}]},
+    {"id": "c1", "choices": None, "usage": {"prompt_tokens": 3, "completion_tokens": 4}},
+    {"choices": [], "usage": {"prompt_tokens": 1, "prompt_tokens_details": {"cached_tokens": 1}}},
+    {
+        "id": "c1",
+        "system_fingerprint": "fp",
+        "service_tier": "default",
+        "vendor_field": {"x": 1},
+        "choices": [
+            {
+                "index": 0,
+                "delta": {
+                    "tool_calls": [
+                        {"index": 0, "id": "call_1", "type": "function", "function": {"name": "f"}},
+                        {"index": 1, "function": {"arguments": '{"a"'}},
+                    ],
+                    "reasoning_content": "thinking",
+                    "refusal": None,
+                    "extra": True,
+                },
+                "logprobs": {
+                    "content": [{"token": "a", "logprob": -0.5, "bytes": [97], "top_logprobs": []}]
+                },
+            }
+        ],
+    },
+]
+
+
+@pytest.mark.parametrize("data", FAST_PATH_CHUNKS)
+def test_hand_written_chunk_structure_matches_the_converter(data: dict[str, Any]) -> None:
+    assert structure_chunk(data) == converter.structure(data, ChatCompletionChunk)

@@ -583,7 +583,12 @@ def test_server_sent_event_defaults() -> None:
     assert (event.event, event.data, event.id, event.retry) == ("message", "", "", None)
 
 
-def test_server_sent_event_is_immutable() -> None:
-    event = ServerSentEvent(data="x")
-    with pytest.raises(AttributeError):
-        event.data = "y"  # type: ignore[misc]
+def test_each_event_is_a_fresh_object_the_decoder_does_not_share() -> None:
+    # Events are mutable attrs objects (cheaper to build than frozen ones, one per event),
+    # so the decoder must never hand out an object it keeps or reuses.
+    decoder = SSEDecoder()
+    first, second = decoder.feed(b"id: 1\ndata: a\n\ndata: b\n\n")
+    first.data = "changed"
+    first.id = "changed"
+    assert second == ServerSentEvent(data="b", id="1")
+    assert decoder.feed(b"data: c\n\n") == [ServerSentEvent(data="c", id="1")]
