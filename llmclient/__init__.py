@@ -4,6 +4,7 @@ Write ``model="openai/gpt-4o"`` and get OpenAI-shaped answers and streaming chun
 from a blocking :class:`LlmClient` or an asyncio :class:`AsyncLlmClient`.
 """
 
+from ._accumulate import ChunkAccumulator, accumulate
 from ._async import AsyncChatStream, AsyncLlmClient
 from ._sync import ChatStream, LlmClient
 from ._version import __version__
@@ -68,6 +69,7 @@ __all__ = [
     "ChatStream",
     "Choice",
     "ChoiceLogprobs",
+    "ChunkAccumulator",
     "ChunkChoice",
     "CompletionTokensDetails",
     "ConflictError",
@@ -100,4 +102,5 @@ __all__ = [
     "UnprocessableEntityError",
     "Usage",
     "__version__",
+    "accumulate",
 ]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ._accumulate import accumulate
 from ._providers import StreamTranslator
 from ._request import ChatCall
 from ._status import build_status_error, decode_body
 from .errors import APIError, DecodeError, IncompleteStreamError, LlmError
 from .sse import SSEDecoder
-from .types import ChatCompletionChunk
+from .types import ChatCompletion, ChatCompletionChunk
 
 #: At most this much of a body is kept when it is read only to build an error.
 MAX_ERROR_BODY = 64 * 1024
@@ -18,12 +19,14 @@ MAX_ERROR_BODY = 64 * 1024
 class ChunkParser:
     """Feeds raw body bytes through the SSE decoder and the provider's translator."""
 
-    __slots__ = ("_decoder", "_translator", "provider")
+    __slots__ = ("_decoder", "_translator", "chunks", "provider")
 
     def __init__(self, translator: StreamTranslator, provider: str) -> None:
         self._decoder = SSEDecoder()
         self._translator = translator
         self.provider = provider
+        #: Every chunk produced so far, for the whole answer at the end.
+        self.chunks: list[ChatCompletionChunk] = []
 
     @property
     def finished(self) -> bool:
@@ -43,7 +46,18 @@ class ChunkParser:
             if translator.finished:
                 break  # anything after the terminal marker is not part of the answer
             translator.translate(event, out)
+        self.chunks.extend(out)
         return out
+
+    def completion(self) -> ChatCompletion:
+        """The whole answer; raises :class:`IncompleteStreamError` if the stream did not finish."""
+        if not self._translator.finished:
+            raise IncompleteStreamError(
+                f"{self.provider}: the stream was closed before its end marker; "
+                "there is no complete answer.",
+                provider=self.provider,
+            )
+        return accumulate(self.chunks)
 
     def end(self) -> None:
         """Call at end of body: raises :class:`IncompleteStreamError` unless the stream finished."""

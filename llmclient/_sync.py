@@ -79,6 +79,23 @@ class ChatStream:
             self.close()
             raise
 
+    def text(self) -> Iterator[str]:
+        """Iterate over just the answer's text (the first choice's content) as it arrives."""
+        for chunk in self:
+            for choice in chunk.choices:
+                if choice.index == 0 and choice.delta.content:
+                    yield choice.delta.content
+
+    def final_completion(self) -> ChatCompletion:
+        """Read the rest of the stream and return the whole answer, as ``chat`` would.
+
+        Chunks already iterated count too. Raises what iterating raises, and
+        :class:`~llmclient.errors.IncompleteStreamError` if the stream was closed early.
+        """
+        for _ in self:
+            pass
+        return self._parser.completion()
+
     def _drain(self) -> None:
         """After the end marker, read the rest of the body so the connection can be reused."""
         for _ in self._raw:

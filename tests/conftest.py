@@ -83,6 +83,17 @@ class AsyncStreamDriver:
     def close(self) -> None:
         self.facade.run(self.stream.aclose())
 
+    def text(self) -> Iterator[str]:
+        pieces = self.stream.text()
+        while True:
+            try:
+                yield self.facade.run(pieces.__anext__())
+            except StopAsyncIteration:
+                return
+
+    def final_completion(self) -> ChatCompletion:
+        return self.facade.run(self.stream.final_completion())
+
     def __enter__(self) -> AsyncStreamDriver:
         self.facade.run(self.stream.__aenter__())
         return self

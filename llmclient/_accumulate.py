@@ -1,0 +1,180 @@
+"""Rebuilding the whole answer from its chunks: what ``chat(...)`` would have returned.
+
+Pure and linear: each chunk's pieces are appended to lists and joined once, when the
+completion is asked for. Tool-call argument fragments are joined by index; a tool call's id,
+type and name are taken once, so servers that repeat them on every delta (llama.cpp does)
+do not produce ``get_weatherget_weather``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .types import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    Choice,
+    ChoiceLogprobs,
+    FunctionCall,
+    Message,
+    TokenLogprob,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+)
+
+__all__ = ["ChunkAccumulator", "accumulate"]
+
+
+class _ToolCallParts:
+    __slots__ = ("arguments", "id", "name", "type")
+
+    def __init__(self) -> None:
+        self.id = ""
+        self.type = ""
+        self.name = ""
+        self.arguments: list[str] = []
+
+    def tool_call(self) -> ToolCall:
+        return ToolCall(
+            id=self.id,
+            function=FunctionCall(name=self.name, arguments="".join(self.arguments)),
+            type=self.type or "function",
+        )
+
+
+class _ChoiceParts:
+    __slots__ = (
+        "content",
+        "finish_reason",
+        "logprobs",
+        "reasoning",
+        "refusal",
+        "refusal_logprobs",
+        "role",
+        "tool_calls",
+    )
+
+    def __init__(self) -> None:
+        self.role = ""
+        self.content: list[str] | None = None
+        self.refusal: list[str] | None = None
+        self.reasoning: list[str] | None = None
+        self.tool_calls: dict[int, _ToolCallParts] = {}
+        self.finish_reason: str | None = None
+        self.logprobs: list[TokenLogprob] | None = None
+        self.refusal_logprobs: list[TokenLogprob] | None = None
+
+    def choice(self, index: int) -> Choice:
+        logprobs = None
+        if self.logprobs is not None or self.refusal_logprobs is not None:
+            logprobs = ChoiceLogprobs(content=self.logprobs, refusal=self.refusal_logprobs)
+        tool_calls = [self.tool_calls[i].tool_call() for i in sorted(self.tool_calls)]
+        message = Message(
+            role=self.role or "assistant",
+            content=None if self.content is None else "".join(self.content),
+            tool_calls=tool_calls or None,
+            refusal=None if self.refusal is None else "".join(self.refusal),
+            reasoning_content=None if self.reasoning is None else "".join(self.reasoning),
+        )
+        return Choice(
+            index=index, message=message, finish_reason=self.finish_reason, logprobs=logprobs
+        )
+
+
+class ChunkAccumulator:
+    """Collects streamed chunks and builds the :class:`ChatCompletion` they add up to.
+
+    Feed it every chunk of one stream with :meth:`add`, in order; :meth:`completion` can be
+    called at any point and as often as needed. It handles ``n`` > 1 choices, tool calls,
+    refusals, reasoning content, logprobs and the usage chunk.
+    """
+
+    def __init__(self) -> None:
+        self._choices: dict[int, _ChoiceParts] = {}
+        self._id = ""
+        self._model = ""
+        self._created = 0
+        self._system_fingerprint: str | None = None
+        self._service_tier: str | None = None
+        self._usage: Usage | None = None
+
+    def add(self, chunk: ChatCompletionChunk) -> None:
+        """Take in one chunk."""
+        self._id = self._id or chunk.id
+        self._model = self._model or chunk.model
+        self._created = self._created or chunk.created
+        self._system_fingerprint = self._system_fingerprint or chunk.system_fingerprint
+        self._service_tier = self._service_tier or chunk.service_tier
+        if chunk.usage is not None:
+            self._usage = chunk.usage
+        for choice in chunk.choices:
+            parts = self._choices.get(choice.index)
+            if parts is None:
+                parts = self._choices[choice.index] = _ChoiceParts()
+            delta = choice.delta
+            if delta.role and not parts.role:
+                parts.role = delta.role
+            if delta.content is not None:
+                if parts.content is None:
+                    parts.content = []
+                parts.content.append(delta.content)
+            if delta.refusal is not None:
+                if parts.refusal is None:
+                    parts.refusal = []
+                parts.refusal.append(delta.refusal)
+            if delta.reasoning_content is not None:
+                if parts.reasoning is None:
+                    parts.reasoning = []
+                parts.reasoning.append(delta.reasoning_content)
+            if delta.tool_calls:
+                _add_tool_calls(parts.tool_calls, delta.tool_calls)
+            if choice.finish_reason:
+                parts.finish_reason = choice.finish_reason
+            if choice.logprobs is not None:
+                if choice.logprobs.content is not None:
+                    if parts.logprobs is None:
+                        parts.logprobs = []
+                    parts.logprobs.extend(choice.logprobs.content)
+                if choice.logprobs.refusal is not None:
+                    if parts.refusal_logprobs is None:
+                        parts.refusal_logprobs = []
+                    parts.refusal_logprobs.extend(choice.logprobs.refusal)
+
+    def completion(self) -> ChatCompletion:
+        """The completion the chunks added so far make up."""
+        return ChatCompletion(
+            id=self._id,
+            model=self._model,
+            choices=[self._choices[i].choice(i) for i in sorted(self._choices)],
+            usage=self._usage,
+            created=self._created,
+            system_fingerprint=self._system_fingerprint,
+            service_tier=self._service_tier,
+        )
+
+
+def _add_tool_calls(calls: dict[int, _ToolCallParts], deltas: list[ToolCallDelta]) -> None:
+    for delta in deltas:
+        call = calls.get(delta.index)
+        if call is None:
+            call = calls[delta.index] = _ToolCallParts()
+        # Taken once: some servers repeat the id and the whole name on every delta.
+        if delta.id and not call.id:
+            call.id = delta.id
+        if delta.type and not call.type:
+            call.type = delta.type
+        function = delta.function
+        if function is not None:
+            if function.name and not call.name:
+                call.name = function.name
+            if function.arguments:
+                call.arguments.append(function.arguments)
+
+
+def accumulate(chunks: Iterable[ChatCompletionChunk]) -> ChatCompletion:
+    """The :class:`ChatCompletion` a stream's chunks add up to (the answer ``chat`` gives)."""
+    accumulator = ChunkAccumulator()
+    for chunk in chunks:
+        accumulator.add(chunk)
+    return accumulator.completion()
