@@ -6,6 +6,7 @@ from a blocking :class:`LlmClient` or an asyncio :class:`AsyncLlmClient`.
 
 from ._accumulate import ChunkAccumulator, accumulate
 from ._async import AsyncChatStream, AsyncLlmClient
+from ._providers import ProviderSpec, providers
 from ._sync import ChatStream, LlmClient
 from ._version import __version__
 from .errors import (
@@ -91,6 +92,7 @@ __all__ = [
     "OverloadedError",
     "PermissionDeniedError",
     "PromptTokensDetails",
+    "ProviderSpec",
     "RateLimitError",
     "RequestTooLargeError",
     "ResponseError",
@@ -103,4 +105,5 @@ __all__ = [
     "Usage",
     "__version__",
     "accumulate",
+    "providers",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,7 @@ import httpx
 
 from ._base import DEFAULT_LIMITS, BaseClient
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._providers import ProviderSpec
 from ._request import ChatCall
 from ._retry import async_retrying
 from ._stream import MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
@@ -63,6 +64,8 @@ class AsyncChatStream:
         pending = self._pending
         try:
             while not pending:
+                if parser.error is not None:
+                    raise parser.error
                 if parser.finished:
                     await self._drain()
                     return
@@ -153,6 +156,8 @@ class AsyncLlmClient(BaseClient):
         http_client: your own ``httpx.AsyncClient`` (proxies, mTLS, transports); it is not closed by
             :meth:`aclose`.
         default_provider: the provider of a model written without a ``provider/`` prefix.
+        providers: providers of your own (:class:`~llmclient.ProviderSpec`) for this client,
+            as :meth:`register_provider` adds them; a built-in name is replaced.
     """
 
     def __init__(
@@ -166,6 +171,7 @@ class AsyncLlmClient(BaseClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         default_provider: str = "openai",
+        providers: Iterable[ProviderSpec] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -176,6 +182,7 @@ class AsyncLlmClient(BaseClient):
             default_headers=default_headers,
             default_provider=default_provider,
             user_http_client=http_client is not None,
+            providers=providers,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import attrs
 import httpx
 
 from ._config import DEFAULT_TIMEOUT, ClientConfig
+from ._providers import ProviderSpec, check_provider
 from ._request import ChatCall, prepare_call
 
 #: Enough connections for hundreds of concurrent streams from one client.
@@ -30,6 +32,7 @@ class BaseClient:
         default_headers: Mapping[str, str] | None,
         default_provider: str,
         user_http_client: bool,
+        providers: Iterable[ProviderSpec] | None = None,
     ) -> None:
         # With the user's own httpx client, its timeout stands unless one was passed here too.
         keep_client_timeout = not user_http_client or timeout is DEFAULT_TIMEOUT
@@ -41,7 +44,50 @@ class BaseClient:
             max_retries=max_retries,
             default_headers=dict(default_headers or {}),
             default_provider=default_provider,
+            providers={spec.name: check_provider(spec) for spec in providers or ()},
         )
+
+    def register_provider(
+        self,
+        name: str,
+        *,
+        base_url: str,
+        api_key_env: str | None = None,
+        dialect: str = "openai",
+        auth_header: str = "authorization",
+        auth_prefix: str = "Bearer ",
+        alt_api_key_envs: str | Sequence[str] = (),
+        base_url_env: str | None = None,
+        param_renames: Mapping[str, str] | None = None,
+        api_version: str | None = None,
+        api_version_env: str | None = None,
+    ) -> ProviderSpec:
+        """Make ``name/...`` models reach a provider of your own, on this client only.
+
+        The arguments are the fields of :class:`~llmclient.ProviderSpec`: for example a company
+        gateway speaking OpenAI's format, ``register_provider("gateway",
+        base_url="https://llm.example.com/v1", api_key_env="GATEWAY_KEY")``. A built-in name
+        is replaced for this client. Returns the new provider; raises ``InvalidRequestError``
+        for a name with ``/``, an unknown dialect or a bad header name.
+        """
+        spec = check_provider(
+            ProviderSpec(
+                name,
+                base_url,
+                api_key_env,
+                dialect=dialect,
+                auth_header=auth_header,
+                auth_prefix=auth_prefix,
+                alt_api_key_envs=alt_api_key_envs,
+                base_url_env=base_url_env,
+                param_renames=param_renames or {},
+                api_version=api_version,
+                api_version_env=api_version_env,
+            )
+        )
+        config = self._config
+        self._config = attrs.evolve(config, providers={**config.providers, name: spec})
+        return spec
 
     def _prepare(
         self,

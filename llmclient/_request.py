@@ -9,7 +9,13 @@ from typing import Any
 
 import attrs
 
-from ._config import ClientConfig, resolve_api_key, split_model
+from ._config import (
+    ClientConfig,
+    resolve_api_key,
+    resolve_api_version,
+    resolve_base_url,
+    split_model,
+)
 from ._convert import is_answer_type, message_to_dict
 from ._providers import Dialect, ProviderSpec, get_dialect
 from ._version import __version__
@@ -54,6 +60,7 @@ class ChatCall:
     dialect: Dialect = attrs.field(repr=False)
     extra_body: Mapping[str, Any] = attrs.field(factory=dict)
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    api_version: str | None = None
 
     def base_headers(self) -> dict[str, str]:
         """Content headers, the key in the provider's auth header, then the user's headers.
@@ -95,8 +102,8 @@ def prepare_call(
             close = difflib.get_close_matches(name, ALL_PARAMS, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"{method_name}() got an unexpected keyword argument {name!r}.{hint}")
-    provider, model_name = split_model(model, config.default_provider)
-    base_url = config.base_url or provider.base_url
+    provider, model_name = split_model(model, config.default_provider, config.registry())
+    base_url = resolve_base_url(config, provider)
     api_key = resolve_api_key(
         config, provider, params.get("api_key"), base_url_overridden=config.base_url is not None
     )
@@ -111,16 +118,34 @@ def prepare_call(
         provider=provider,
         model=model_name,
         messages=normalize_messages(messages),
-        params={k: v for k, v in params.items() if k in SENT_PARAMS and v is not None},
+        params=sent_params(provider, params),
         stream=stream,
-        base_url=base_url.rstrip("/"),
+        base_url=base_url,
         api_key=api_key,
         timeout=params.get("timeout", config.timeout),
         max_retries=max_retries,
         dialect=get_dialect(provider.dialect),
         extra_body=params.get("extra_body") or {},
         headers=headers,
+        api_version=resolve_api_version(provider),
     )
+
+
+def sent_params(provider: ProviderSpec, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters sent to the provider, under the names it uses (``param_renames``)."""
+    sent = {k: v for k, v in params.items() if k in SENT_PARAMS and v is not None}
+    renames = provider.param_renames
+    if not renames or renames.keys().isdisjoint(sent):
+        return sent
+    out: dict[str, Any] = {}
+    for name, value in sent.items():
+        wire = renames.get(name, name)
+        if wire in out or (wire != name and wire in sent):
+            raise InvalidRequestError(
+                f"{provider.name} takes {name!r} as {wire!r}: pass one of them, not both."
+            )
+        out[wire] = value
+    return out
 
 
 def normalize_messages(messages: Sequence[Any]) -> list[dict[str, Any]]:

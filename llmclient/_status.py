@@ -15,6 +15,7 @@ ERROR_TYPE_STATUS: Mapping[str, int] = {
     "bad_request": 400,
     "authentication_error": 401,
     "invalid_api_key": 401,
+    "billing_error": 402,
     "permission_error": 403,
     "permission_denied": 403,
     "not_found_error": 404,
@@ -28,6 +29,7 @@ ERROR_TYPE_STATUS: Mapping[str, int] = {
     "api_error": 500,
     "internal_error": 500,
     "service_unavailable": 503,
+    "timeout_error": 504,
     "overloaded_error": 529,
     "overloaded": 529,
 }

@@ -19,7 +19,7 @@ MAX_ERROR_BODY = 64 * 1024
 class ChunkParser:
     """Feeds raw body bytes through the SSE decoder and the provider's translator."""
 
-    __slots__ = ("_decoder", "_translator", "chunks", "provider")
+    __slots__ = ("_decoder", "_translator", "chunks", "error", "provider")
 
     def __init__(self, translator: StreamTranslator, provider: str) -> None:
         self._decoder = SSEDecoder()
@@ -27,6 +27,8 @@ class ChunkParser:
         self.provider = provider
         #: Every chunk produced so far, for the whole answer at the end.
         self.chunks: list[ChatCompletionChunk] = []
+        #: An error met after chunks of the same read: raised once those are handed out.
+        self.error: LlmError | None = None
 
     @property
     def finished(self) -> bool:
@@ -34,20 +36,40 @@ class ChunkParser:
         return self._translator.finished
 
     def feed(self, data: bytes) -> list[ChatCompletionChunk]:
-        """The chunks completed by ``data``; raises a typed error for bad or error events."""
+        """The chunks completed by ``data``; raises a typed error for bad or error events.
+
+        When an error follows chunks in the same bytes, the chunks are returned and the error
+        is kept in :attr:`error`, raised by the next :meth:`feed` or :meth:`end`: what arrived
+        before an error is never lost.
+        """
+        if self.error is not None:
+            raise self.error
         out: list[ChatCompletionChunk] = []
         translator = self._translator
         try:
-            events = self._decoder.feed(data)
-        except APIError as exc:
-            exc.provider = self.provider
-            raise
-        for event in events:
-            if translator.finished:
-                break  # anything after the terminal marker is not part of the answer
-            translator.translate(event, out)
+            for event in self._decoder.feed(data):
+                if translator.finished:
+                    break  # anything after the terminal marker is not part of the answer
+                translator.translate(event, out)
+        except LlmError as exc:
+            if isinstance(exc, APIError) and exc.provider is None:
+                exc.provider = self.provider
+            if not out:
+                raise
+            self.error = exc
         self.chunks.extend(out)
         return out
+
+    def end(self) -> None:
+        """At the end of the body: raises a kept error, or :class:`IncompleteStreamError`."""
+        if self.error is not None:
+            raise self.error
+        if not self._translator.finished:
+            raise IncompleteStreamError(
+                f"{self.provider}: the stream ended before its end marker; "
+                "the answer is incomplete.",
+                provider=self.provider,
+            )
 
     def completion(self) -> ChatCompletion:
         """The whole answer; raises :class:`IncompleteStreamError` if the stream did not finish."""
@@ -58,15 +80,6 @@ class ChunkParser:
                 provider=self.provider,
             )
         return accumulate(self.chunks)
-
-    def end(self) -> None:
-        """Call at end of body: raises :class:`IncompleteStreamError` unless the stream finished."""
-        if not self._translator.finished:
-            raise IncompleteStreamError(
-                f"{self.provider}: the stream ended before its end marker; "
-                "the answer is incomplete.",
-                provider=self.provider,
-            )
 
 
 def needs_error_body(status: int, headers: Mapping[str, str]) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -11,6 +11,7 @@ import httpx
 
 from ._base import DEFAULT_LIMITS, BaseClient
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._providers import ProviderSpec
 from ._request import ChatCall
 from ._retry import retrying
 from ._stream import MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
@@ -62,6 +63,8 @@ class ChatStream:
         pending = self._pending
         try:
             while not pending:
+                if parser.error is not None:
+                    raise parser.error
                 if parser.finished:
                     self._drain()
                     return
@@ -138,6 +141,8 @@ class LlmClient(BaseClient):
         http_client: your own ``httpx.Client`` (proxies, mTLS, transports); it is not closed by
             :meth:`close`.
         default_provider: the provider of a model written without a ``provider/`` prefix.
+        providers: providers of your own (:class:`~llmclient.ProviderSpec`) for this client,
+            as :meth:`register_provider` adds them; a built-in name is replaced.
     """
 
     def __init__(
@@ -151,6 +156,7 @@ class LlmClient(BaseClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
         default_provider: str = "openai",
+        providers: Iterable[ProviderSpec] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -161,6 +167,7 @@ class LlmClient(BaseClient):
             default_headers=default_headers,
             default_provider=default_provider,
             user_http_client=http_client is not None,
+            providers=providers,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(

@@ -35,6 +35,17 @@ options ``split_at``, ``write_size``, ``delay``, ``drop_after``, ``chunked``,
 ``content_length`` and ``repeat``.
 :func:`openai_chunk` and :func:`openai_error_event` build the dicts of custom streams.
 
+Anthropic's ``POST /v1/messages`` answers too, streaming and not: point an ``anthropic/...``
+client at ``base_url``. :meth:`Reply.anthropic_stream`, :meth:`Reply.anthropic_message` and
+:meth:`Reply.anthropic_error` script it, and :func:`anthropic_event` builds the events of custom
+streams (tool use, thinking, in-band errors) for ``Reply.sse(events, done=False)``.
+
+Gemini's endpoints (``.../models/{model}:generateContent`` and
+``:streamGenerateContent``, under any version prefix) and Azure's deployment URLs answer too:
+point a ``gemini/...`` or ``azure/...`` client at ``base_url``. :meth:`Reply.gemini_stream`,
+:meth:`Reply.gemini_response` and :meth:`Reply.gemini_error` script Gemini's answers, and
+:func:`gemini_chunk` builds the events of custom Gemini streams.
+
 From a shell, ``python -m llmclient.testing [--port PORT] [--delay SECONDS] [--text TEXT]``
 prints its base URL and serves until Ctrl-C.
 """
@@ -61,11 +72,15 @@ from urllib.parse import urlsplit
 import attrs
 
 __all__ = [
+    "DEFAULT_ANTHROPIC_MODEL",
+    "DEFAULT_GEMINI_MODEL",
     "DEFAULT_MODEL",
     "DEFAULT_TEXT",
     "LocalServer",
     "RecordedRequest",
     "Reply",
+    "anthropic_event",
+    "gemini_chunk",
     "main",
     "openai_chunk",
     "openai_error_event",
@@ -73,6 +88,12 @@ __all__ = [
 
 DEFAULT_MODEL = "gpt-4o-mini"
 """The model named in built replies when none is given."""
+
+DEFAULT_ANTHROPIC_MODEL = "claude-3-5-haiku-20241022"
+"""The model named in built Anthropic replies when none is given."""
+
+DEFAULT_GEMINI_MODEL = "gemini-2.5-flash"
+"""The model named in built Gemini replies when none is given."""
 
 DEFAULT_TEXT = (
     "Once upon a time, in a small town by the sea, there lived a lighthouse keeper named Ada "
@@ -85,11 +106,23 @@ DEFAULT_TEXT = (
 """The story a :class:`LocalServer` tells when no reply is scripted."""
 
 _DEFAULT_CHUNK_ID = "chatcmpl-localserver"
+_DEFAULT_GEMINI_ID = "gemini-localserver"
 _SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
 _JSON_CONTENT_TYPE = "application/json"
 _POLL_INTERVAL = 0.05  # how soon the accept loop notices stop()
 _JOIN_TIMEOUT = 5.0  # how long stop() waits for all threads, in total
 _MAX_LINE = 65537
+
+_GRPC_STATUSES = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
 
 _ERROR_TYPES = {
     400: "invalid_request_error",
@@ -162,6 +195,88 @@ def openai_error_event(
     return {"error": {"message": message, "type": error_type, "param": None, "code": code}}
 
 
+def anthropic_event(type: str, **fields: Any) -> bytes:
+    """Build one event of an Anthropic Messages stream, for :meth:`Reply.sse` (``done=False``).
+
+    It is ``event: <type>`` and ``data: {"type": <type>, **fields}``, for example
+    ``anthropic_event("content_block_delta", index=0, delta={"type": "text_delta", "text":
+    "Hi"})`` or ``anthropic_event("error", error={"type": "overloaded_error", "message":
+    "Overloaded"})``.
+    """
+    data = _dump_json({"type": type, **fields})
+    return b"event: " + type.encode() + b"\ndata: " + data + b"\n\n"
+
+
+def _anthropic_message(
+    *,
+    model: str,
+    id: str | None,
+    content: list[dict[str, Any]],
+    stop_reason: str | None,
+    input_tokens: int,
+    output_tokens: int,
+) -> dict[str, Any]:
+    return {
+        "id": id or f"msg_{uuid.uuid4().hex[:24]}",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": content,
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+    }
+
+
+def gemini_chunk(
+    text: str | None = None,
+    *,
+    thought: str | None = None,
+    function_call: Mapping[str, Any] | None = None,
+    finish_reason: str | None = None,
+    usage: Mapping[str, int] | None = None,
+    index: int = 0,
+    model: str = DEFAULT_GEMINI_MODEL,
+    id: str = _DEFAULT_GEMINI_ID,
+    candidates: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Build one Gemini ``GenerateContentResponse`` dict, for ``Reply.gemini_stream(events=...)``.
+
+    The candidate numbered ``index`` holds the parts given, in this order: a ``thought`` part,
+    a ``text`` part and a ``functionCall`` part (``{"name": ..., "args": {...}}``), then
+    ``finishReason`` when ``finish_reason`` is given (``"STOP"``, ``"SAFETY"``, ...).
+    ``usage`` is sent as ``usageMetadata``; ``candidates`` replaces the candidate list.
+    """
+    if candidates is None:
+        parts: list[dict[str, Any]] = []
+        if thought is not None:
+            parts.append({"text": thought, "thought": True})
+        if text is not None:
+            parts.append({"text": text})
+        if function_call is not None:
+            parts.append({"functionCall": dict(function_call)})
+        candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": index}
+        if finish_reason is not None:
+            candidate["finishReason"] = finish_reason
+        candidates = [candidate]
+    chunk: dict[str, Any] = {
+        "candidates": [dict(candidate) for candidate in candidates],
+        "modelVersion": model,
+        "responseId": id,
+    }
+    if usage is not None:
+        chunk["usageMetadata"] = dict(usage)
+    return chunk
+
+
+def _gemini_usage(prompt_tokens: int, candidates_tokens: int | None) -> dict[str, int]:
+    usage = {"promptTokenCount": prompt_tokens, "totalTokenCount": prompt_tokens}
+    if candidates_tokens is not None:
+        usage["candidatesTokenCount"] = candidates_tokens
+        usage["totalTokenCount"] += candidates_tokens
+    return usage
+
+
 def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
     return {
         "prompt_tokens": prompt_tokens,
@@ -177,6 +292,10 @@ def _count_tokens(text: str) -> int:
 
 def _new_completion_id() -> str:
     return f"chatcmpl-{uuid.uuid4().hex[:24]}"
+
+
+def _new_gemini_id() -> str:
+    return uuid.uuid4().hex[:22]
 
 
 def _words(text: str) -> list[str]:
@@ -384,6 +503,199 @@ class Reply:
         return cls.json(body, headers=headers, **faults)
 
     @classmethod
+    def anthropic_stream(
+        cls,
+        text: str,
+        *,
+        chunks: int | None = None,
+        model: str = DEFAULT_ANTHROPIC_MODEL,
+        stop_reason: str | None = "end_turn",
+        input_tokens: int = 0,
+        done: bool = True,
+        id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """An Anthropic Messages stream that says ``text``, as ``/v1/messages`` sends it.
+
+        ``message_start`` (with ``input_tokens``), a ``ping``, one text block whose deltas are
+        ``text`` in ``chunks`` nearly equal pieces (by default one per word), ``message_delta``
+        with ``stop_reason`` (none if it is ``None``) and the output tokens (words), then
+        ``message_stop`` unless ``done`` is false. ``faults`` as in :meth:`sse`.
+        """
+        pieces = _words(text) if chunks is None else _split_evenly(text, chunks)
+        start = _anthropic_message(
+            model=model,
+            id=id,
+            content=[],
+            stop_reason=None,
+            input_tokens=input_tokens,
+            output_tokens=1,
+        )
+        events = [
+            anthropic_event("message_start", message=start),
+            anthropic_event(
+                "content_block_start", index=0, content_block={"type": "text", "text": ""}
+            ),
+            anthropic_event("ping"),
+        ]
+        events += [
+            anthropic_event(
+                "content_block_delta", index=0, delta={"type": "text_delta", "text": piece}
+            )
+            for piece in pieces
+        ]
+        events.append(anthropic_event("content_block_stop", index=0))
+        events.append(
+            anthropic_event(
+                "message_delta",
+                delta={"stop_reason": stop_reason, "stop_sequence": None},
+                usage={"output_tokens": _count_tokens(text)},
+            )
+        )
+        if done:
+            events.append(anthropic_event("message_stop"))
+        return cls.sse(events, done=False, headers=headers, **faults)
+
+    @classmethod
+    def anthropic_message(
+        cls,
+        text: str,
+        *,
+        model: str = DEFAULT_ANTHROPIC_MODEL,
+        stop_reason: str = "end_turn",
+        input_tokens: int = 0,
+        id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A non-streamed Anthropic message whose one text block says ``text``.
+
+        ``usage`` counts words as output tokens. ``faults`` as in :meth:`sse`.
+        """
+        body = _anthropic_message(
+            model=model,
+            id=id,
+            content=[{"type": "text", "text": text}],
+            stop_reason=stop_reason,
+            input_tokens=input_tokens,
+            output_tokens=_count_tokens(text),
+        )
+        return cls.json(body, headers=headers, **faults)
+
+    @classmethod
+    def anthropic_error(
+        cls,
+        status: int,
+        message: str = "Simulated error from llmclient.testing",
+        *,
+        error_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """An Anthropic error reply: ``{"type": "error", "error": {"type", "message"}}``.
+
+        ``error_type`` defaults to Anthropic's name for ``status`` (``overloaded_error`` for
+        529, ``api_error`` for other 5xx, ...). ``faults`` as in :meth:`sse`.
+        """
+        if error_type is None:
+            fallback = "api_error" if status >= 500 else "invalid_request_error"
+            error_type = _ERROR_TYPES.get(status, fallback)
+        body = {"type": "error", "error": {"type": error_type, "message": message}}
+        return cls.json(body, status, headers, **faults)
+
+    @classmethod
+    def gemini_stream(
+        cls,
+        text: str = "",
+        *,
+        chunks: int | None = None,
+        model: str = DEFAULT_GEMINI_MODEL,
+        finish_reason: str | None = "STOP",
+        prompt_tokens: int = 0,
+        events: Iterable[Mapping[str, Any] | bytes] | None = None,
+        id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A Gemini ``streamGenerateContent?alt=sse`` reply that says ``text``.
+
+        Events are framed as Gemini frames them, ``data: <JSON>`` and ``\\r\\n\\r\\n``, one write
+        each. ``text`` goes out in ``chunks`` nearly equal pieces (by default one per word),
+        each event carrying running ``usageMetadata``; the last one has ``finishReason`` (none
+        if it is ``None``: the stream then ends without its terminal marker) and the final
+        counts, words counted as tokens. ``events`` replaces the built events with your own
+        (:func:`gemini_chunk` dicts, or bytes sent as they are). ``faults`` as in :meth:`sse`.
+        """
+        if events is None:
+            pieces = _words(text) if chunks is None else _split_evenly(text, chunks)
+            common: dict[str, Any] = {"model": model, "id": id or _new_gemini_id()}
+            built = [
+                gemini_chunk(piece, usage=_gemini_usage(prompt_tokens, None), **common)
+                for piece in pieces or [""]
+            ]
+            built[-1] = gemini_chunk(
+                pieces[-1] if pieces else "",
+                finish_reason=finish_reason,
+                usage=_gemini_usage(prompt_tokens, _count_tokens(text)),
+                **common,
+            )
+            events = built
+        encoded = [
+            event if isinstance(event, bytes) else b"data: " + _dump_json(event) + b"\r\n\r\n"
+            for event in events
+        ]
+        return cls.sse(encoded, done=False, headers=headers, **faults)
+
+    @classmethod
+    def gemini_response(
+        cls,
+        text: str,
+        *,
+        model: str = DEFAULT_GEMINI_MODEL,
+        finish_reason: str = "STOP",
+        prompt_tokens: int = 0,
+        thought: str | None = None,
+        id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A non-streamed Gemini ``generateContent`` answer whose candidate says ``text``.
+
+        ``thought`` adds a thought part before the text. ``usageMetadata`` counts words as
+        tokens. ``faults`` as in :meth:`sse`.
+        """
+        body = gemini_chunk(
+            text,
+            thought=thought,
+            finish_reason=finish_reason,
+            usage=_gemini_usage(prompt_tokens, _count_tokens(text)),
+            model=model,
+            id=id or _new_gemini_id(),
+        )
+        return cls.json(body, headers=headers, **faults)
+
+    @classmethod
+    def gemini_error(
+        cls,
+        status: int,
+        message: str = "Simulated error from llmclient.testing",
+        *,
+        grpc_status: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A Gemini error reply: ``{"error": {"code", "message", "status"}}``.
+
+        ``grpc_status`` defaults to Google's name for ``status`` (``RESOURCE_EXHAUSTED`` for
+        429, ``UNAVAILABLE`` for 503, ...). ``faults`` as in :meth:`sse`.
+        """
+        if grpc_status is None:
+            grpc_status = _GRPC_STATUSES.get(status, "INTERNAL" if status >= 500 else "UNKNOWN")
+        body = {"error": {"code": status, "message": message, "status": grpc_status}}
+        return cls.json(body, status, headers, **faults)
+
+    @classmethod
     def json(
         cls,
         body: Any,
@@ -504,6 +816,60 @@ def _count_prompt_tokens(messages: Any) -> int:
     return sum(_count_tokens(content) for content in contents if isinstance(content, str))
 
 
+def _answer_anthropic_messages(request: RecordedRequest, server: LocalServer) -> Reply:
+    """Say ``server.default_text`` the way Anthropic's Messages endpoint would."""
+    try:
+        payload = request.json()
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        message = "There was an issue with the format or content of your request."
+        return Reply.anthropic_error(400, message, headers={"Connection": "close"})
+    model = payload.get("model")
+    model = model if isinstance(model, str) else DEFAULT_ANTHROPIC_MODEL
+    input_tokens = _count_anthropic_tokens(payload.get("system"))
+    for message in payload.get("messages") or ():
+        if isinstance(message, dict):
+            input_tokens += _count_anthropic_tokens(message.get("content"))
+    if payload.get("stream") is not True:
+        return Reply.anthropic_message(server.default_text, model=model, input_tokens=input_tokens)
+    return Reply.anthropic_stream(
+        server.default_text, model=model, input_tokens=input_tokens, delay=server.stream_delay
+    )
+
+
+def _count_anthropic_tokens(content: Any) -> int:
+    """A rough token count of Anthropic content: a string, or a list of blocks with text."""
+    if isinstance(content, str):
+        return _count_tokens(content)
+    if not isinstance(content, list):
+        return 0
+    texts = (block.get("text") for block in content if isinstance(block, dict))
+    return sum(_count_tokens(text) for text in texts if isinstance(text, str))
+
+
+def _answer_gemini(request: RecordedRequest, server: LocalServer) -> Reply:
+    """Say ``server.default_text`` the way Gemini's generateContent endpoints would."""
+    found = _GEMINI_PATH.fullmatch(urlsplit(request.path).path)
+    model = found["model"] if found else DEFAULT_GEMINI_MODEL
+    try:
+        payload = request.json()
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        return Reply.gemini_error(400, "Invalid JSON payload received.")
+    prompt_tokens = 0
+    for content in payload.get("contents") or ():
+        parts = content.get("parts") if isinstance(content, dict) else None
+        texts = (part.get("text") for part in parts or () if isinstance(part, dict))
+        prompt_tokens += sum(_count_tokens(text) for text in texts if isinstance(text, str))
+    if found and found["method"] == "streamGenerateContent":
+        return Reply.gemini_stream(
+            server.default_text, model=model, prompt_tokens=prompt_tokens, delay=server.stream_delay
+        )
+    return Reply.gemini_response(server.default_text, model=model, prompt_tokens=prompt_tokens)
+
+
 def _answer_unknown(request: RecordedRequest) -> Reply:
     path = urlsplit(request.path).path
     message = f"Invalid URL ({request.method} {path})"
@@ -512,8 +878,30 @@ def _answer_unknown(request: RecordedRequest) -> Reply:
 
 _ROUTES: dict[tuple[str, str], _Route] = {
     ("POST", "/v1/chat/completions"): _answer_openai_chat,
+    ("POST", "/v1/messages"): _answer_anthropic_messages,
 }
 """The default answer for each (method, path); other dialects add their endpoints here."""
+
+_GEMINI_PATH = re.compile(
+    r".*/models/(?P<model>[^/]+):(?P<method>generateContent|streamGenerateContent)"
+)
+
+_AZURE_PATH = re.compile(r".*/openai/deployments/[^/]+/chat/completions")
+
+_PATTERN_ROUTES: list[tuple[str, re.Pattern[str], _Route]] = [
+    ("POST", _GEMINI_PATH, _answer_gemini),
+    ("POST", _AZURE_PATH, _answer_openai_chat),
+]
+"""Default answers for paths with a variable part (a model name), tried after ``_ROUTES``."""
+
+
+def _find_route(method: str, path: str) -> _Route | None:
+    route = _ROUTES.get((method, path))
+    if route is None:
+        for route_method, pattern, answer in _PATTERN_ROUTES:
+            if route_method == method and pattern.fullmatch(path):
+                return answer
+    return route
 
 
 # --- HTTP plumbing -----------------------------------------------------------------------------
@@ -781,7 +1169,7 @@ class LocalServer:
             scripted = self._take_queued()
         if scripted is not None:
             return scripted
-        route = _ROUTES.get((request.method, urlsplit(request.path).path))
+        route = _find_route(request.method, urlsplit(request.path).path)
         return _answer_unknown(request) if route is None else route(request, self)
 
     def _take_queued(self) -> Reply | None:

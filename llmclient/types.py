@@ -101,10 +101,16 @@ class ChoiceLogprobs:
 
 @attrs.define(slots=True)
 class PromptTokensDetails:
-    """A breakdown of the prompt tokens."""
+    """A breakdown of the prompt tokens.
+
+    ``cached_tokens`` were read from the provider's prompt cache; ``cache_creation_tokens``
+    were written to it (Anthropic's ``cache_creation_input_tokens``). Both are included in
+    ``prompt_tokens``.
+    """
 
     cached_tokens: int | None = None
     audio_tokens: int | None = None
+    cache_creation_tokens: int | None = None
 
 
 @attrs.define(slots=True)

@@ -122,6 +122,10 @@ class AsyncClientDriver:
             self.facade, self.facade.run(self.client.chat_stream(*args, **kwargs))
         )
 
+    def register_provider(self, *args: Any, **kwargs: Any) -> Any:
+        """No I/O, so no await: the client's own method."""
+        return self.client.register_provider(*args, **kwargs)
+
     def close(self) -> None:
         self.facade.run(self.client.aclose())
 

@@ -474,8 +474,11 @@ def test_null_inside_tool_call_delta_and_usage_falls_back_to_defaults() -> None:
 def test_malformed_json_raises_decode_error_naming_the_event_and_quoting_it() -> None:
     bad = '{"id": "chatcmpl-9xYz", "choices": [{"delta": {"content": "Hel'
     parser = new_parser()
+    assert parser.feed(event(TEXT_EVENTS[0]) + b"data: " + bad.encode() + b"\n\n") == [
+        EXPECTED_TEXT_CHUNKS[0]
+    ]
     with pytest.raises(DecodeError) as info:
-        parser.feed(event(TEXT_EVENTS[0]) + b"data: " + bad.encode() + b"\n\n")
+        parser.end()
     message = str(info.value)
     assert message.startswith("openai: event #2 ")
     assert repr(bad) in message
@@ -670,3 +673,14 @@ def test_502_html_page_becomes_internal_server_error_with_its_text() -> None:
     )
     assert type(error) is InternalServerError
     assert error.message == "<html>502 Bad Gateway</html>"
+
+
+def test_chunks_before_an_error_in_the_same_read_are_returned_first() -> None:
+    parser = new_parser()
+    data = event(TEXT_EVENTS[0]) + event(TEXT_EVENTS[1]) + b"data: {broken\n\n"
+    assert parser.feed(data) == EXPECTED_TEXT_CHUNKS[:2]
+    assert isinstance(parser.error, DecodeError)
+    with pytest.raises(DecodeError):
+        parser.feed(b"")
+    with pytest.raises(DecodeError):
+        parser.end()

@@ -21,6 +21,11 @@ def test_readme_block_runs(
     server: LocalServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    for spec in _providers.PROVIDERS.values():  # providers with a base-URL variable answer here
+        if spec.base_url_env:
+            monkeypatch.setenv(spec.base_url_env, server.base_url)
+        for name in spec.key_envs:
+            monkeypatch.setenv(name, "readme-test-key")
     openai = attrs.evolve(_providers.PROVIDERS["openai"], base_url=server.base_url)
     monkeypatch.setitem(_providers.PROVIDERS, "openai", openai)  # type: ignore[arg-type]
     monkeypatch.setenv("OPENAI_API_KEY", "sk-readme-test")

@@ -8,6 +8,7 @@ from conftest import Facade, drain, in_flight, text_of
 from llmclient import (
     APIConnectionError,
     BadRequestError,
+    ChatCompletionChunk,
     DecodeError,
     IncompleteStreamError,
     InternalServerError,
@@ -317,3 +318,17 @@ def test_finished_stream_leaves_the_connection_reusable(
         assert text_of(list(client.chat_stream(MODEL, HELLO)))
     assert in_flight(facade, client) == 0
     assert len(facade.pool(client).connections) == 1
+
+
+def test_chunk_and_error_event_in_one_write_deliver_the_chunk_first(
+    facade: Facade, server: LocalServer
+) -> None:
+    events = [openai_chunk(role="assistant", content="Partial")]
+    events.append(openai_error_event("Overloaded", "overloaded_error"))
+    server.enqueue(Reply.sse(events, done=False, split_at=[]))
+    stream = make_client(facade, server).chat_stream(MODEL, HELLO)
+    received: list[ChatCompletionChunk] = []
+    with pytest.raises(OverloadedError):
+        drain(stream, received)
+    assert text_of(received) == "Partial"
+    assert server.request_count == 1

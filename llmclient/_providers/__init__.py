@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+import importlib
+import re
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
-from ..errors import UnknownProviderError
+from ..errors import InvalidRequestError, UnknownProviderError
 
 if TYPE_CHECKING:
     from .._request import ChatCall, HttpRequest
@@ -17,12 +20,32 @@ if TYPE_CHECKING:
     from ..types import ChatCompletion, ChatCompletionChunk
 
 
+def _renames(value: Mapping[str, str] | None) -> Mapping[str, str]:
+    return MappingProxyType(dict(value or {}))
+
+
+def _env_names(value: str | Iterable[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 @attrs.frozen
 class ProviderSpec:
-    """Where a provider lives and how it is spoken to.
+    """Where a provider lives and how it is spoken to; the ``provider/`` prefix of a model.
 
-    ``api_key_env`` is None for servers that need no key. The key is sent as
-    ``{auth_header}: {auth_prefix}{key}``.
+    Attributes:
+        name: the prefix, e.g. ``"groq"`` in ``"groq/llama-3.3-70b-versatile"``.
+        base_url: the URL requests go to, with its version path; ``""`` when it must be
+            configured (Azure's endpoint).
+        api_key_env: the environment variable holding the key, or None for servers that need
+            no key (local servers).
+        dialect: the wire format: ``"openai"``, ``"anthropic"``, ``"gemini"`` or ``"azure"``.
+        auth_header, auth_prefix: the key is sent as ``{auth_header}: {auth_prefix}{key}``.
+        alt_api_key_envs: more variables tried, in order, when ``api_key_env`` is unset.
+        base_url_env: a variable that, when set, replaces ``base_url``.
+        param_renames: parameters the provider names differently, e.g.
+            ``{"max_completion_tokens": "max_tokens"}``.
+        api_version, api_version_env: the API version the dialect sends (Azure's
+            ``api-version`` query parameter), and a variable that replaces it.
     """
 
     name: str
@@ -31,23 +54,236 @@ class ProviderSpec:
     dialect: str = "openai"
     auth_header: str = "authorization"
     auth_prefix: str = "Bearer "
+    alt_api_key_envs: tuple[str, ...] = attrs.field(default=(), converter=_env_names)
+    base_url_env: str | None = None
+    param_renames: Mapping[str, str] = attrs.field(factory=dict, converter=_renames, hash=False)
+    api_version: str | None = None
+    api_version_env: str | None = None
+
+    @property
+    def key_envs(self) -> tuple[str, ...]:
+        """Every variable the key is looked up in, in order."""
+        first = (self.api_key_env,) if self.api_key_env else ()
+        return first + self.alt_api_key_envs
+
+
+#: Azure OpenAI's ``api-version`` when neither the provider nor the environment names one:
+#: the latest generally available version of the data-plane inference API.
+AZURE_API_VERSION = "2024-10-21"
+
+#: Servers that know ``max_tokens`` but not OpenAI's newer ``max_completion_tokens``.
+_MAX_TOKENS = {"max_completion_tokens": "max_tokens"}
 
 
 PROVIDERS: Mapping[str, ProviderSpec] = {
     spec.name: spec
-    for spec in (ProviderSpec("openai", "https://api.openai.com/v1", "OPENAI_API_KEY"),)
+    for spec in (
+        ProviderSpec(
+            "openai",
+            "https://api.openai.com/v1",
+            "OPENAI_API_KEY",
+            base_url_env="OPENAI_BASE_URL",
+        ),
+        ProviderSpec(
+            "anthropic",
+            "https://api.anthropic.com/v1",
+            "ANTHROPIC_API_KEY",
+            dialect="anthropic",
+            auth_header="x-api-key",
+            auth_prefix="",
+            base_url_env="ANTHROPIC_BASE_URL",
+        ),
+        ProviderSpec(
+            "azure",
+            "",
+            "AZURE_OPENAI_API_KEY",
+            dialect="azure",
+            auth_header="api-key",
+            auth_prefix="",
+            base_url_env="AZURE_OPENAI_ENDPOINT",
+            api_version=AZURE_API_VERSION,
+            api_version_env="AZURE_OPENAI_API_VERSION",
+        ),
+        ProviderSpec(
+            "gemini",
+            "https://generativelanguage.googleapis.com/v1beta",
+            "GEMINI_API_KEY",
+            dialect="gemini",
+            auth_header="x-goog-api-key",
+            auth_prefix="",
+            alt_api_key_envs=("GOOGLE_API_KEY",),
+            base_url_env="GEMINI_BASE_URL",
+        ),
+        # OpenAI-compatible services.
+        ProviderSpec(
+            "cerebras",
+            "https://api.cerebras.ai/v1",
+            "CEREBRAS_API_KEY",
+            base_url_env="CEREBRAS_BASE_URL",
+        ),
+        ProviderSpec(
+            "deepinfra",
+            "https://api.deepinfra.com/v1/openai",
+            "DEEPINFRA_API_KEY",
+            alt_api_key_envs=("DEEPINFRA_TOKEN",),
+            base_url_env="DEEPINFRA_BASE_URL",
+            param_renames=_MAX_TOKENS,
+        ),
+        ProviderSpec(
+            "deepseek",
+            "https://api.deepseek.com",
+            "DEEPSEEK_API_KEY",
+            base_url_env="DEEPSEEK_BASE_URL",
+            param_renames=_MAX_TOKENS,
+        ),
+        ProviderSpec(
+            "fireworks",
+            "https://api.fireworks.ai/inference/v1",
+            "FIREWORKS_API_KEY",
+            base_url_env="FIREWORKS_BASE_URL",
+            param_renames=_MAX_TOKENS,
+        ),
+        ProviderSpec(
+            "groq",
+            "https://api.groq.com/openai/v1",
+            "GROQ_API_KEY",
+            base_url_env="GROQ_BASE_URL",
+        ),
+        ProviderSpec(
+            "mistral",
+            "https://api.mistral.ai/v1",
+            "MISTRAL_API_KEY",
+            base_url_env="MISTRAL_BASE_URL",
+            param_renames={**_MAX_TOKENS, "seed": "random_seed"},
+        ),
+        ProviderSpec(
+            "moonshot",
+            "https://api.moonshot.ai/v1",
+            "MOONSHOT_API_KEY",
+            base_url_env="MOONSHOT_BASE_URL",
+            param_renames=_MAX_TOKENS,
+        ),
+        ProviderSpec(
+            "nvidia_nim",
+            "https://integrate.api.nvidia.com/v1",
+            "NVIDIA_API_KEY",
+            alt_api_key_envs=("NVIDIA_NIM_API_KEY",),
+            base_url_env="NVIDIA_NIM_BASE_URL",
+            param_renames=_MAX_TOKENS,
+        ),
+        ProviderSpec(
+            "openrouter",
+            "https://openrouter.ai/api/v1",
+            "OPENROUTER_API_KEY",
+            base_url_env="OPENROUTER_BASE_URL",
+            param_renames=_MAX_TOKENS,
+        ),
+        ProviderSpec(
+            "perplexity",
+            "https://api.perplexity.ai",
+            "PERPLEXITY_API_KEY",
+            alt_api_key_envs=("PPLX_API_KEY",),
+            base_url_env="PERPLEXITY_BASE_URL",
+            param_renames=_MAX_TOKENS,
+        ),
+        ProviderSpec(
+            "together",
+            "https://api.together.xyz/v1",
+            "TOGETHER_API_KEY",
+            base_url_env="TOGETHER_BASE_URL",
+            param_renames=_MAX_TOKENS,
+        ),
+        ProviderSpec("xai", "https://api.x.ai/v1", "XAI_API_KEY", base_url_env="XAI_BASE_URL"),
+        # Local servers: no key needed.
+        ProviderSpec(
+            "llamacpp",
+            "http://localhost:8080/v1",
+            None,
+            base_url_env="LLAMACPP_BASE_URL",
+            param_renames=_MAX_TOKENS,
+        ),
+        ProviderSpec(
+            "lmstudio",
+            "http://localhost:1234/v1",
+            None,
+            base_url_env="LMSTUDIO_BASE_URL",
+            param_renames=_MAX_TOKENS,
+        ),
+        ProviderSpec(
+            "ollama",
+            "http://localhost:11434/v1",
+            None,
+            base_url_env="OLLAMA_BASE_URL",
+            param_renames=_MAX_TOKENS,
+        ),
+        ProviderSpec("vllm", "http://localhost:8000/v1", None, base_url_env="VLLM_BASE_URL"),
+    )
 }
 
 
-def get_provider(name: str) -> ProviderSpec:
-    """Return the provider called ``name``, or raise an error that lists close matches."""
-    spec = PROVIDERS.get(name)
+def get_provider(name: str, registry: Mapping[str, ProviderSpec] | None = None) -> ProviderSpec:
+    """Return the provider called ``name``, or raise an error that lists close matches.
+
+    ``registry`` defaults to the built-in :data:`PROVIDERS`; a client passes its own, which
+    adds the providers registered on it.
+    """
+    if registry is None:
+        registry = PROVIDERS
+    spec = registry.get(name)
     if spec is not None:
         return spec
-    close = difflib.get_close_matches(name, PROVIDERS, n=3)
+    close = difflib.get_close_matches(name, list(registry), n=3)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    known = ", ".join(sorted(PROVIDERS))
+    known = ", ".join(sorted(registry))
     raise UnknownProviderError(f"Unknown provider {name!r}.{hint} Known providers: {known}.")
+
+
+def providers() -> list[ProviderSpec]:
+    """The built-in providers, in registry order: each with its base URL, key variable and
+    dialect. Providers registered on a client are not included."""
+    return list(PROVIDERS.values())
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def check_provider(spec: ProviderSpec) -> ProviderSpec:
+    """Return ``spec`` if a client can use it, else raise ``InvalidRequestError`` saying why."""
+    if not isinstance(spec, ProviderSpec):
+        raise InvalidRequestError(f"A provider must be a ProviderSpec, got {type(spec).__name__}.")
+    if not spec.name or "/" in spec.name or spec.name != spec.name.strip():
+        raise InvalidRequestError(
+            f"Provider name {spec.name!r} must be non-empty, without '/' or surrounding spaces."
+        )
+    if spec.dialect not in DIALECT_MODULES:
+        known = ", ".join(sorted(DIALECT_MODULES))
+        raise InvalidRequestError(
+            f"Provider {spec.name!r} names no known dialect {spec.dialect!r} (known: {known})."
+        )
+    if not spec.base_url and not spec.base_url_env:
+        raise InvalidRequestError(f"Provider {spec.name!r} needs a base_url or a base_url_env.")
+    if not _HEADER_NAME.fullmatch(spec.auth_header):
+        raise InvalidRequestError(
+            f"Provider {spec.name!r} has an invalid auth header name {spec.auth_header!r}."
+        )
+    return spec
+
+
+def markdown_table(specs: Iterable[ProviderSpec] | None = None) -> str:
+    """The README's provider table, rendered from the registry."""
+    rows = [
+        "| prefix | dialect | base URL | key variable | key sent as | base URL variable |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for spec in PROVIDERS.values() if specs is None else specs:
+        base_url = f"`{spec.base_url}`" if spec.base_url else "(your endpoint)"
+        keys = " or ".join(f"`{env}`" for env in spec.key_envs) or "none"
+        header = f"`{spec.auth_header}: {spec.auth_prefix}…`" if spec.key_envs else "-"
+        base_env = f"`{spec.base_url_env}`" if spec.base_url_env else "-"
+        rows.append(
+            f"| `{spec.name}` | {spec.dialect} | {base_url} | {keys} | {header} | {base_env} |"
+        )
+    return "\n".join(rows) + "\n"
 
 
 class StreamTranslator(Protocol):
@@ -77,10 +313,19 @@ class Dialect(Protocol):
         """A translator for one streamed answer."""
 
 
-def get_dialect(name: str) -> Dialect:
-    """The dialect module for a provider's wire format, imported on first use."""
-    if name == "openai":
-        from . import openai
+#: Wire dialects by name: the module of this package that implements each one.
+DIALECT_MODULES: Mapping[str, str] = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "azure": "azure",
+    "gemini": "gemini",
+}
 
-        return openai.DIALECT
-    raise UnknownProviderError(f"No wire dialect called {name!r}.")
+
+def get_dialect(name: str) -> Dialect:
+    """The dialect for a provider's wire format; its module is imported on first use."""
+    module = DIALECT_MODULES.get(name)
+    if module is None:
+        raise UnknownProviderError(f"No wire dialect called {name!r}.")
+    dialect: Dialect = importlib.import_module(f"{__name__}.{module}").DIALECT
+    return dialect
