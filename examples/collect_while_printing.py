@@ -1,14 +1,16 @@
 """Print an answer as it streams, and keep the whole text and the token usage for later.
 
 ``stream_options={"include_usage": True}`` asks for one more chunk at the end of the stream:
-it has no choices, only ``usage``. Run it with ``python examples/collect_while_printing.py``;
-with OPENAI_API_KEY set it asks OpenAI (LLMCLIENT_MODEL picks the model, default
-openai/gpt-4o-mini), without it the bundled local server answers, so it runs offline too.
+it has no choices, only ``usage`` (Anthropic's streams always end with one). Run it with
+``python examples/collect_while_printing.py``. LLMCLIENT_MODEL picks the model (default
+openai/gpt-4o-mini; anthropic/claude-3-5-sonnet-20241022 works the same). With the key of its
+provider set (OPENAI_API_KEY, ANTHROPIC_API_KEY) it asks that provider; without it the bundled
+local server answers, so it runs offline too.
 """
 
 from __future__ import annotations
 
-from _offline import MODEL, openai_or_local_server
+from _offline import MODEL, provider_or_local_server
 
 from llmclient import LlmClient, Usage
 
@@ -17,7 +19,7 @@ def main() -> None:
     messages = [{"role": "user", "content": "Tell me a short story about a lighthouse keeper."}]
     parts: list[str] = []
     usage: Usage | None = None
-    with openai_or_local_server() as client_kwargs, LlmClient(**client_kwargs) as client:
+    with provider_or_local_server() as client_kwargs, LlmClient(**client_kwargs) as client:
         stream = client.chat_stream(
             MODEL, messages, max_tokens=300, stream_options={"include_usage": True}
         )

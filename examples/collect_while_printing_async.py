@@ -1,9 +1,11 @@
 """Print an answer as it streams with asyncio, and keep the whole text and the token usage.
 
 The async twin of ``collect_while_printing.py``. ``stream_options={"include_usage": True}``
-asks for one more chunk at the end of the stream: it has no choices, only ``usage``. Run it
-with ``python examples/collect_while_printing_async.py``; with OPENAI_API_KEY set it asks
-OpenAI (LLMCLIENT_MODEL picks the model, default openai/gpt-4o-mini), without it the bundled
+asks for one more chunk at the end of the stream: it has no choices, only ``usage``
+(Anthropic's streams always end with one). Run it with
+``python examples/collect_while_printing_async.py``. LLMCLIENT_MODEL picks the model (default
+openai/gpt-4o-mini; anthropic/claude-3-5-sonnet-20241022 works the same). With the key of its
+provider set (OPENAI_API_KEY, ANTHROPIC_API_KEY) it asks that provider; without it the bundled
 local server answers, so it runs offline too.
 """
 
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 
-from _offline import MODEL, openai_or_local_server
+from _offline import MODEL, provider_or_local_server
 
 from llmclient import AsyncLlmClient, Usage
 
@@ -20,7 +22,7 @@ async def main() -> None:
     messages = [{"role": "user", "content": "Tell me a short story about a lighthouse keeper."}]
     parts: list[str] = []
     usage: Usage | None = None
-    with openai_or_local_server() as client_kwargs:
+    with provider_or_local_server() as client_kwargs:
         async with AsyncLlmClient(**client_kwargs) as client:
             stream = await client.chat_stream(
                 MODEL, messages, max_tokens=300, stream_options={"include_usage": True}

@@ -9,17 +9,19 @@ This is the async twin of ``error_handling.py``.
    event, the stream stops before its end marker, garbled data) is raised while iterating,
    once the earlier chunks were delivered: keep the partial text.
 
-Run it with ``python examples/error_handling_async.py``. With OPENAI_API_KEY set it asks OpenAI
-(LLMCLIENT_MODEL picks the model, default openai/gpt-4o-mini) and, most likely, no error
-happens. Without it, the bundled local server is scripted to fail: the first question gets a
-401, the second a stream cut short and the third an "overloaded" error event mid-stream.
+Run it with ``python examples/error_handling_async.py``. LLMCLIENT_MODEL picks the model
+(default openai/gpt-4o-mini; anthropic/claude-3-5-sonnet-20241022 works the same). With the key
+of its provider set (OPENAI_API_KEY, ANTHROPIC_API_KEY) it asks that provider and, most likely,
+no error happens. Without it, the bundled local server is scripted to fail, in that provider's
+wire format: the first question gets a 401, the second a stream cut short and the third an
+"overloaded" error event mid-stream.
 """
 
 from __future__ import annotations
 
 import asyncio
 
-from _offline import MODEL, openai_or_local_server
+from _offline import MODEL, provider_or_local_server, scripted_failures
 
 from llmclient import (
     APIConnectionError,
@@ -31,32 +33,11 @@ from llmclient import (
     MissingAPIKeyError,
     RateLimitError,
 )
-from llmclient.testing import Reply, openai_chunk, openai_error_event
 
 QUESTIONS = [
     "Tell me a short story about a lighthouse keeper.",
     "What does a lighthouse keeper do at night?",
     "Why do lighthouses flash in patterns?",
-]
-
-# Offline only: what the local server answers to the three questions.
-OFFLINE_FAILURES = [
-    Reply.error(401, "Incorrect API key provided"),
-    # The stream ends without OpenAI's final "data: [DONE]".
-    Reply.openai_stream(
-        "At night the lighthouse keeper climbs the stairs, lights the lamp and",
-        finish_reason=None,
-        done=False,
-    ),
-    # The provider gives up in the middle of the answer.
-    Reply.sse(
-        [
-            openai_chunk(role="assistant", content=""),
-            openai_chunk(content="Each lighthouse flashes its own pattern, so that sailors"),
-            openai_error_event("Overloaded", "overloaded_error"),
-        ],
-        done=False,
-    ),
 ]
 
 
@@ -103,7 +84,8 @@ async def stream_answer(client: AsyncLlmClient, question: str) -> str:
 
 
 async def main() -> None:
-    with openai_or_local_server(*OFFLINE_FAILURES) as client_kwargs:
+    # Offline, the local server answers the three questions with the failures described above.
+    with provider_or_local_server(*scripted_failures(MODEL)) as client_kwargs:
         async with AsyncLlmClient(**client_kwargs) as client:
             for question in QUESTIONS:
                 print(f"> {question}")

@@ -1,15 +1,18 @@
 """Steer a streamed answer: a system message and the common sampling parameters.
 
 Every parameter is a keyword argument of ``chat_stream`` (and of ``chat``), named as in
-OpenAI's API. Run it with ``python examples/streaming_with_parameters.py``; with
-OPENAI_API_KEY set it asks OpenAI (LLMCLIENT_MODEL picks the model, default
-openai/gpt-4o-mini), without it the bundled local server answers, so it runs offline too
-(the local server accepts the parameters but always tells the same story).
+OpenAI's API and translated for other providers (``stop`` becomes Anthropic's
+``stop_sequences``; Anthropic's temperature goes from 0 to 1, OpenAI's to 2). Run it with
+``python examples/streaming_with_parameters.py``. LLMCLIENT_MODEL picks the model (default
+openai/gpt-4o-mini; anthropic/claude-3-5-sonnet-20241022 works too). With the key of its
+provider set (OPENAI_API_KEY, ANTHROPIC_API_KEY) it asks that provider; without it the bundled
+local server answers, so it runs offline too (the local server accepts the parameters but
+always tells the same story).
 """
 
 from __future__ import annotations
 
-from _offline import MODEL, openai_or_local_server
+from _offline import MODEL, provider_or_local_server
 
 from llmclient import LlmClient
 
@@ -21,15 +24,17 @@ def main() -> None:
     ]
     finish_reason = None
     usage = None
-    with openai_or_local_server() as client_kwargs, LlmClient(**client_kwargs) as client:
+    with provider_or_local_server() as client_kwargs, LlmClient(**client_kwargs) as client:
         stream = client.chat_stream(
             MODEL,
             messages,
             temperature=0.7,  # 0 keeps to the likeliest words, higher varies more
             max_tokens=150,  # stop after this many tokens: finish_reason "length"
             stop=["THE END"],  # or when the model writes this (it is not sent back)
-            seed=42,  # the same seed and parameters give mostly the same answer
             stream_options={"include_usage": True},  # a last chunk with the token counts
+            # The same seed gives mostly the same answer. Anthropic has no seed, and llmclient
+            # raises rather than silently dropping it; a parameter set to None is not sent.
+            seed=42 if MODEL.startswith("openai/") else None,
         )
         for chunk in stream:
             for choice in chunk.choices:
