@@ -106,7 +106,20 @@ def _top_level(cls: type[T]) -> Callable[[Any], T]:
     return structure
 
 
-structure_completion = _top_level(ChatCompletion)
+_structure_completion = _top_level(ChatCompletion)
+
+
+def structure_completion(data: Any) -> ChatCompletion:
+    """A completion from its JSON; a message's ``reasoning`` (Groq, vLLM) is read as well."""
+    completion = _structure_completion(data)
+    for choice, raw in zip(completion.choices, data.get("choices") or (), strict=True):
+        message = raw.get("message") if isinstance(raw, dict) else None
+        if choice.message.reasoning_content is None and isinstance(message, dict):
+            reasoning = message.get("reasoning")
+            if isinstance(reasoning, str):
+                choice.message.reasoning_content = reasoning
+    return completion
+
 
 _TOOL_CALL_DELTAS = list[ToolCallDelta]
 _structure_tool_call_deltas = converter.get_structure_hook(_TOOL_CALL_DELTAS)
@@ -126,6 +139,9 @@ def structure_chunk(data: Any) -> ChatCompletionChunk:
         delta = choice.get("delta")
         if delta:
             tool_calls = delta.get("tool_calls")
+            reasoning = delta.get("reasoning_content")
+            if reasoning is None:
+                reasoning = delta.get("reasoning")  # Groq and newer vLLM name it so
             delta = Delta(
                 delta.get("role"),
                 delta.get("content"),
@@ -133,7 +149,7 @@ def structure_chunk(data: Any) -> ChatCompletionChunk:
                 if tool_calls
                 else None,
                 delta.get("refusal"),
-                delta.get("reasoning_content"),
+                reasoning,
             )
         else:
             delta = Delta()

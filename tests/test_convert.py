@@ -467,3 +467,15 @@ FAST_PATH_CHUNKS: list[dict[str, Any]] = [
 @pytest.mark.parametrize("data", FAST_PATH_CHUNKS)
 def test_hand_written_chunk_structure_matches_the_converter(data: dict[str, Any]) -> None:
     assert structure_chunk(data) == converter.structure(data, ChatCompletionChunk)
+
+
+def test_reasoning_is_read_as_reasoning_content() -> None:
+    chunk = structure_chunk({"choices": [{"index": 0, "delta": {"reasoning": "hmm"}}]})
+    assert chunk.choices[0].delta.reasoning_content == "hmm"
+    both = {"reasoning_content": "kept", "reasoning": "other"}
+    chunk = structure_chunk({"choices": [{"index": 0, "delta": both}]})
+    assert chunk.choices[0].delta.reasoning_content == "kept"
+    completion = structure_completion(
+        {"choices": [{"message": {"role": "assistant", "content": "4", "reasoning": "2+2"}}]}
+    )
+    assert completion.choices[0].message.reasoning_content == "2+2"
