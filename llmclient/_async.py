@@ -16,7 +16,13 @@ from ._providers import ProviderSpec
 from ._request import ChatCall
 from ._retry import async_retrying
 from ._stream import MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
-from ._transport import build_httpx_request, client_timeout, transport_error
+from ._transport import (
+    build_httpx_request,
+    client_timeout,
+    configured_timeout,
+    transport_error,
+)
+from ._watchdog import CallTimer
 from .types import ChatCompletion, ChatCompletionChunk, Message, MessageParam
 
 if TYPE_CHECKING:
@@ -37,10 +43,13 @@ class AsyncChatStream:
     releases the connection.
     """
 
-    __slots__ = ("_closed", "_parser", "_pending", "_raw", "response")
+    __slots__ = ("_closed", "_parser", "_pending", "_raw", "_timer", "response")
 
-    def __init__(self, response: httpx.Response, parser: ChunkParser) -> None:
+    def __init__(
+        self, response: httpx.Response, parser: ChunkParser, timer: CallTimer | None = None
+    ) -> None:
         self.response = response
+        self._timer = timer
         self._raw = response.aiter_bytes()
         self._parser = parser
         self._pending: deque[ChatCompletionChunk] = deque()
@@ -76,9 +85,11 @@ class AsyncChatStream:
                     await self.aclose()
                     return
                 pending.extend(parser.feed(data))
+                if self._timer is not None:
+                    self._timer.after_read(bool(pending))
         except httpx.RequestError as exc:
             await self.aclose()
-            raise transport_error(exc, parser.provider, "while streaming") from exc
+            raise transport_error(exc, parser.provider, "while streaming", self._timer) from exc
         except BaseException:
             await self.aclose()
             raise
@@ -102,14 +113,20 @@ class AsyncChatStream:
 
     async def _drain(self) -> None:
         """After the end marker, read the rest of the body so the connection can be reused."""
-        async for _ in self._raw:
-            pass
-        await self.aclose()
+        try:
+            async for _ in self._raw:
+                pass
+        except httpx.HTTPError:
+            pass  # the answer is complete: a failure past its end marker loses nothing
+        finally:
+            await self.aclose()
 
     async def aclose(self) -> None:
         """Stop reading and release the connection. Calling it again does nothing."""
         if not self._closed:
             self._closed = True
+            if self._timer is not None:
+                self._timer.stop()
             await self.response.aclose()
 
     async def __aenter__(self) -> AsyncChatStream:
@@ -128,6 +145,8 @@ class AsyncChatStream:
         # so hand the close to it (a loop that is gone has taken the connection with it).
         if not self._closed:
             self._closed = True
+            if self._timer is not None:
+                self._timer.stop()
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:
@@ -158,6 +177,10 @@ class AsyncLlmClient(BaseClient):
         default_provider: the provider of a model written without a ``provider/`` prefix.
         providers: providers of your own (:class:`~llmclient.ProviderSpec`) for this client,
             as :meth:`register_provider` adds them; a built-in name is replaced.
+        first_chunk_timeout: seconds from sending a request to its first chunk (each attempt).
+        idle_timeout: the longest gap between chunks once streaming; comments and pings do
+            not count as progress.
+        total_timeout: a deadline for a whole call, retries and iteration included.
     """
 
     def __init__(
@@ -172,6 +195,9 @@ class AsyncLlmClient(BaseClient):
         http_client: httpx.AsyncClient | None = None,
         default_provider: str = "openai",
         providers: Iterable[ProviderSpec] | None = None,
+        first_chunk_timeout: float | None = None,
+        idle_timeout: float | None = None,
+        total_timeout: float | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -183,6 +209,9 @@ class AsyncLlmClient(BaseClient):
             default_provider=default_provider,
             user_http_client=http_client is not None,
             providers=providers,
+            first_chunk_timeout=first_chunk_timeout,
+            idle_timeout=idle_timeout,
+            total_timeout=total_timeout,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
@@ -198,7 +227,10 @@ class AsyncLlmClient(BaseClient):
         an :class:`~llmclient.errors.APIError` when the provider fails after retries.
         """
         call = self._prepare("chat", model, messages, params, stream=False)
-        return await async_retrying(call.max_retries)(self._complete, call)
+        timer = CallTimer.for_call(call)
+        return await async_retrying(call.max_retries, timer.clock if timer else None)(
+            self._complete, call, timer
+        )
 
     async def chat_stream(
         self, model: str, messages: Sequence[MessageParam | Message], **params: Unpack[ChatParams]
@@ -209,17 +241,27 @@ class AsyncLlmClient(BaseClient):
         retries) is raised here; failures after it are raised while iterating.
         """
         call = self._prepare("chat_stream", model, messages, params, stream=True)
-        return await async_retrying(call.max_retries)(self._open_stream, call)
+        timer = CallTimer.for_call(call)
+        return await async_retrying(call.max_retries, timer.clock if timer else None)(
+            self._open_stream, call, timer
+        )
 
-    async def _send(self, call: ChatCall) -> httpx.Response:
-        request = build_httpx_request(self._http, call)
+    async def _send(self, call: ChatCall, timer: CallTimer | None) -> httpx.Response:
+        request = build_httpx_request(self._http, call, timer)
         try:
-            return await self._http.send(request, stream=True)
+            response = await self._http.send(request, stream=True)
         except httpx.RequestError as exc:
-            raise transport_error(exc, call.provider.name, "sending the request") from exc
+            raise transport_error(exc, call.provider.name, "sending the request", timer) from exc
+        if timer is not None:
+            timer.watch(request, response, configured_timeout(self._http, call).read)
+        return response
 
     async def _read(
-        self, call: ChatCall, response: httpx.Response, limit: int | None = None
+        self,
+        call: ChatCall,
+        response: httpx.Response,
+        timer: CallTimer | None,
+        limit: int | None = None,
     ) -> bytes:
         try:
             if limit is None:
@@ -231,28 +273,29 @@ class AsyncLlmClient(BaseClient):
                     break
             return bytes(body[:limit])
         except httpx.RequestError as exc:
-            raise transport_error(exc, call.provider.name, "reading the response") from exc
+            raise transport_error(exc, call.provider.name, "reading the response", timer) from exc
         finally:
+            if timer is not None:
+                timer.stop()  # before the connection can go back to the pool
             await response.aclose()
 
-    async def _complete(self, call: ChatCall) -> ChatCompletion:
-        response = await self._send(call)
+    async def _complete(self, call: ChatCall, timer: CallTimer | None) -> ChatCompletion:
+        response = await self._send(call, timer)
         status, headers = response.status_code, response.headers
         if not 200 <= status < 300:
             raise call.dialect.parse_error(
-                call, status, headers, await self._read(call, response, MAX_ERROR_BODY)
+                call, status, headers, await self._read(call, response, timer, MAX_ERROR_BODY)
             )
-        return call.dialect.parse_completion(call, await self._read(call, response))
+        return call.dialect.parse_completion(call, await self._read(call, response, timer))
 
-    async def _open_stream(self, call: ChatCall) -> AsyncChatStream:
-        response = await self._send(call)
+    async def _open_stream(self, call: ChatCall, timer: CallTimer | None) -> AsyncChatStream:
+        response = await self._send(call, timer)
         status, headers = response.status_code, response.headers
         if needs_error_body(status, headers):
-            body = await self._read(call, response, MAX_ERROR_BODY)
+            body = await self._read(call, response, timer, MAX_ERROR_BODY)
             raise error_from_response(call, status, headers, body)
-        stream = AsyncChatStream(
-            response, ChunkParser(call.dialect.new_stream(call), call.provider.name)
-        )
+        parser = ChunkParser(call.dialect.new_stream(call), call.provider.name)
+        stream = AsyncChatStream(response, parser, timer)
         await stream._read_more()  # the first chunk, or the error, arrives before we return
         return stream
 

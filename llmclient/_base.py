@@ -10,7 +10,7 @@ import httpx
 
 from ._config import DEFAULT_TIMEOUT, ClientConfig
 from ._providers import ProviderSpec, check_provider
-from ._request import ChatCall, prepare_call
+from ._request import ChatCall, make_stream_timeouts, prepare_call
 
 #: Enough connections for hundreds of concurrent streams from one client.
 DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
@@ -33,6 +33,9 @@ class BaseClient:
         default_provider: str,
         user_http_client: bool,
         providers: Iterable[ProviderSpec] | None = None,
+        first_chunk_timeout: float | None = None,
+        idle_timeout: float | None = None,
+        total_timeout: float | None = None,
     ) -> None:
         # With the user's own httpx client, its timeout stands unless one was passed here too.
         keep_client_timeout = not user_http_client or timeout is DEFAULT_TIMEOUT
@@ -45,6 +48,7 @@ class BaseClient:
             default_headers=dict(default_headers or {}),
             default_provider=default_provider,
             providers={spec.name: check_provider(spec) for spec in providers or ()},
+            stream_timeouts=make_stream_timeouts(first_chunk_timeout, idle_timeout, total_timeout),
         )
 
     def register_provider(

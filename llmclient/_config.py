@@ -10,6 +10,7 @@ import attrs
 import httpx
 
 from ._providers import PROVIDERS, ProviderSpec, get_provider
+from ._timeouts import StreamTimeouts
 from .errors import InvalidRequestError, MissingAPIKeyError
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
@@ -28,6 +29,7 @@ class ClientConfig:
     default_headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
     default_provider: str = "openai"
     providers: Mapping[str, ProviderSpec] = attrs.field(factory=dict)
+    stream_timeouts: StreamTimeouts = attrs.field(factory=StreamTimeouts)
 
     def __attrs_post_init__(self) -> None:
         if self.max_retries < 0:

@@ -18,9 +18,12 @@ from ._config import (
 )
 from ._convert import is_answer_type, message_to_dict
 from ._providers import Dialect, ProviderSpec, get_dialect
+from ._timeouts import StreamTimeouts
 from ._version import __version__
 from .errors import InvalidRequestError
 from .types import ChatParams, Message
+
+STREAM_TIMEOUT_PARAMS = ("first_chunk_timeout", "idle_timeout", "total_timeout")
 
 #: Parameters sent to the provider (each dialect maps them onto its own wire names).
 SENT_PARAMS = frozenset(ChatParams.__annotations__) - {
@@ -29,6 +32,7 @@ SENT_PARAMS = frozenset(ChatParams.__annotations__) - {
     "timeout",
     "max_retries",
     "api_key",
+    *STREAM_TIMEOUT_PARAMS,
 }
 ALL_PARAMS = frozenset(ChatParams.__annotations__)
 USER_AGENT = f"llmclient/{__version__}"
@@ -61,6 +65,7 @@ class ChatCall:
     extra_body: Mapping[str, Any] = attrs.field(factory=dict)
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
     api_version: str | None = None
+    stream_timeouts: StreamTimeouts = attrs.field(factory=StreamTimeouts)
 
     def base_headers(self) -> dict[str, str]:
         """Content headers, the key in the provider's auth header, then the user's headers.
@@ -128,7 +133,35 @@ def prepare_call(
         extra_body=params.get("extra_body") or {},
         headers=headers,
         api_version=resolve_api_version(provider),
+        stream_timeouts=stream_timeouts(config.stream_timeouts, params, stream=stream),
     )
+
+
+def stream_timeouts(
+    client: StreamTimeouts, params: Mapping[str, Any], *, stream: bool
+) -> StreamTimeouts:
+    """The client's stream timeouts with the call's own in their place; None turns one off.
+
+    A call that does not stream (``chat``) has no chunks to time: only its deadline applies.
+    """
+    first, idle, total = (
+        params[name] if name in params else getattr(client, name.removesuffix("_timeout"))
+        for name in STREAM_TIMEOUT_PARAMS
+    )
+    timeouts = make_stream_timeouts(first, idle, total)
+    return timeouts if stream else StreamTimeouts(total=timeouts.total)
+
+
+def make_stream_timeouts(first: Any, idle: Any, total: Any) -> StreamTimeouts:
+    """Checked stream timeouts: each None or a positive number of seconds."""
+    for name, value in zip(STREAM_TIMEOUT_PARAMS, (first, idle, total), strict=True):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0
+        ):
+            raise InvalidRequestError(
+                f"{name} must be a positive number of seconds or None, got {value!r}."
+            )
+    return StreamTimeouts(first, idle, total)
 
 
 def sent_params(provider: ProviderSpec, params: Mapping[str, Any]) -> dict[str, Any]:

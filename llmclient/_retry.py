@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import tenacity
 
+from ._timeouts import StreamClock
 from .errors import APIConnectionError, APIError, APIStatusError
 
 logger = logging.getLogger("llmclient")
@@ -92,20 +93,42 @@ def _wait(state: tenacity.RetryCallState) -> float:
     return delay
 
 
-def retrying(max_retries: int) -> tenacity.Retrying:
-    """A blocking retrier for ``max_retries`` retries after the first attempt."""
+class _stop_before_deadline(tenacity.stop.stop_base):
+    """Stop when the next attempt could only start after the call's ``total_timeout``."""
+
+    def __init__(self, clock: StreamClock) -> None:
+        self.clock = clock
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        # tenacity computes the sleep before asking whether to stop.
+        left = self.clock.total_remaining(time.monotonic())
+        return left is not None and retry_state.upcoming_sleep >= left
+
+
+def _stop(max_retries: int, clock: StreamClock | None) -> tenacity.stop.stop_base:
+    attempts = tenacity.stop_after_attempt(max_retries + 1)
+    if clock is None or clock.timeouts.total is None:
+        return attempts
+    return attempts | _stop_before_deadline(clock)
+
+
+def retrying(max_retries: int, clock: StreamClock | None = None) -> tenacity.Retrying:
+    """A blocking retrier for ``max_retries`` retries after the first attempt.
+
+    With a clock that has a total deadline, no retry starts after it.
+    """
     return tenacity.Retrying(
-        stop=tenacity.stop_after_attempt(max_retries + 1),
+        stop=_stop(max_retries, clock),
         wait=_wait,
         retry=_should_retry,
         reraise=True,
     )
 
 
-def async_retrying(max_retries: int) -> tenacity.AsyncRetrying:
+def async_retrying(max_retries: int, clock: StreamClock | None = None) -> tenacity.AsyncRetrying:
     """The asyncio twin of :func:`retrying`: the same policy, only the sleep differs."""
     return tenacity.AsyncRetrying(
-        stop=tenacity.stop_after_attempt(max_retries + 1),
+        stop=_stop(max_retries, clock),
         wait=_wait,
         retry=_should_retry,
         reraise=True,

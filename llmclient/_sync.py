@@ -15,7 +15,13 @@ from ._providers import ProviderSpec
 from ._request import ChatCall
 from ._retry import retrying
 from ._stream import MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
-from ._transport import build_httpx_request, client_timeout, transport_error
+from ._transport import (
+    build_httpx_request,
+    client_timeout,
+    configured_timeout,
+    transport_error,
+)
+from ._watchdog import CallTimer
 from .types import ChatCompletion, ChatCompletionChunk, Message, MessageParam
 
 if TYPE_CHECKING:
@@ -36,10 +42,13 @@ class ChatStream:
     releases the connection.
     """
 
-    __slots__ = ("_closed", "_parser", "_pending", "_raw", "response")
+    __slots__ = ("_closed", "_parser", "_pending", "_raw", "_timer", "response")
 
-    def __init__(self, response: httpx.Response, parser: ChunkParser) -> None:
+    def __init__(
+        self, response: httpx.Response, parser: ChunkParser, timer: CallTimer | None = None
+    ) -> None:
         self.response = response
+        self._timer = timer
         self._raw = response.iter_bytes()
         self._parser = parser
         self._pending: deque[ChatCompletionChunk] = deque()
@@ -75,9 +84,11 @@ class ChatStream:
                     self.close()
                     return
                 pending.extend(parser.feed(data))
+                if self._timer is not None:
+                    self._timer.after_read(bool(pending))
         except httpx.RequestError as exc:
             self.close()
-            raise transport_error(exc, parser.provider, "while streaming") from exc
+            raise transport_error(exc, parser.provider, "while streaming", self._timer) from exc
         except BaseException:
             self.close()
             raise
@@ -101,14 +112,20 @@ class ChatStream:
 
     def _drain(self) -> None:
         """After the end marker, read the rest of the body so the connection can be reused."""
-        for _ in self._raw:
-            pass
-        self.close()
+        try:
+            for _ in self._raw:
+                pass
+        except httpx.HTTPError:
+            pass  # the answer is complete: a failure past its end marker loses nothing
+        finally:
+            self.close()
 
     def close(self) -> None:
         """Stop reading and release the connection. Calling it again does nothing."""
         if not self._closed:
             self._closed = True
+            if self._timer is not None:
+                self._timer.stop()
             self.response.close()
 
     def __enter__(self) -> ChatStream:
@@ -143,6 +160,10 @@ class LlmClient(BaseClient):
         default_provider: the provider of a model written without a ``provider/`` prefix.
         providers: providers of your own (:class:`~llmclient.ProviderSpec`) for this client,
             as :meth:`register_provider` adds them; a built-in name is replaced.
+        first_chunk_timeout: seconds from sending a request to its first chunk (each attempt).
+        idle_timeout: the longest gap between chunks once streaming; comments and pings do
+            not count as progress.
+        total_timeout: a deadline for a whole call, retries and iteration included.
     """
 
     def __init__(
@@ -157,6 +178,9 @@ class LlmClient(BaseClient):
         http_client: httpx.Client | None = None,
         default_provider: str = "openai",
         providers: Iterable[ProviderSpec] | None = None,
+        first_chunk_timeout: float | None = None,
+        idle_timeout: float | None = None,
+        total_timeout: float | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -168,6 +192,9 @@ class LlmClient(BaseClient):
             default_provider=default_provider,
             user_http_client=http_client is not None,
             providers=providers,
+            first_chunk_timeout=first_chunk_timeout,
+            idle_timeout=idle_timeout,
+            total_timeout=total_timeout,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
@@ -183,7 +210,10 @@ class LlmClient(BaseClient):
         an :class:`~llmclient.errors.APIError` when the provider fails after retries.
         """
         call = self._prepare("chat", model, messages, params, stream=False)
-        return retrying(call.max_retries)(self._complete, call)
+        timer = CallTimer.for_call(call)
+        return retrying(call.max_retries, timer.clock if timer else None)(
+            self._complete, call, timer
+        )
 
     def chat_stream(
         self, model: str, messages: Sequence[MessageParam | Message], **params: Unpack[ChatParams]
@@ -194,16 +224,28 @@ class LlmClient(BaseClient):
         retries) is raised here; failures after it are raised while iterating.
         """
         call = self._prepare("chat_stream", model, messages, params, stream=True)
-        return retrying(call.max_retries)(self._open_stream, call)
+        timer = CallTimer.for_call(call)
+        return retrying(call.max_retries, timer.clock if timer else None)(
+            self._open_stream, call, timer
+        )
 
-    def _send(self, call: ChatCall) -> httpx.Response:
-        request = build_httpx_request(self._http, call)
+    def _send(self, call: ChatCall, timer: CallTimer | None) -> httpx.Response:
+        request = build_httpx_request(self._http, call, timer)
         try:
-            return self._http.send(request, stream=True)
+            response = self._http.send(request, stream=True)
         except httpx.RequestError as exc:
-            raise transport_error(exc, call.provider.name, "sending the request") from exc
+            raise transport_error(exc, call.provider.name, "sending the request", timer) from exc
+        if timer is not None:
+            timer.watch(request, response, configured_timeout(self._http, call).read)
+        return response
 
-    def _read(self, call: ChatCall, response: httpx.Response, limit: int | None = None) -> bytes:
+    def _read(
+        self,
+        call: ChatCall,
+        response: httpx.Response,
+        timer: CallTimer | None,
+        limit: int | None = None,
+    ) -> bytes:
         try:
             if limit is None:
                 return response.read()
@@ -214,28 +256,29 @@ class LlmClient(BaseClient):
                     break
             return bytes(body[:limit])
         except httpx.RequestError as exc:
-            raise transport_error(exc, call.provider.name, "reading the response") from exc
+            raise transport_error(exc, call.provider.name, "reading the response", timer) from exc
         finally:
+            if timer is not None:
+                timer.stop()  # before the connection can go back to the pool
             response.close()
 
-    def _complete(self, call: ChatCall) -> ChatCompletion:
-        response = self._send(call)
+    def _complete(self, call: ChatCall, timer: CallTimer | None) -> ChatCompletion:
+        response = self._send(call, timer)
         status, headers = response.status_code, response.headers
         if not 200 <= status < 300:
             raise call.dialect.parse_error(
-                call, status, headers, self._read(call, response, MAX_ERROR_BODY)
+                call, status, headers, self._read(call, response, timer, MAX_ERROR_BODY)
             )
-        return call.dialect.parse_completion(call, self._read(call, response))
+        return call.dialect.parse_completion(call, self._read(call, response, timer))
 
-    def _open_stream(self, call: ChatCall) -> ChatStream:
-        response = self._send(call)
+    def _open_stream(self, call: ChatCall, timer: CallTimer | None) -> ChatStream:
+        response = self._send(call, timer)
         status, headers = response.status_code, response.headers
         if needs_error_body(status, headers):
-            body = self._read(call, response, MAX_ERROR_BODY)
+            body = self._read(call, response, timer, MAX_ERROR_BODY)
             raise error_from_response(call, status, headers, body)
-        stream = ChatStream(
-            response, ChunkParser(call.dialect.new_stream(call), call.provider.name)
-        )
+        parser = ChunkParser(call.dialect.new_stream(call), call.provider.name)
+        stream = ChatStream(response, parser, timer)
         stream._read_more()  # the first chunk, or the error, arrives before we return
         return stream
 

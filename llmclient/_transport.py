@@ -7,23 +7,51 @@ from typing import Any
 import httpx
 
 from ._request import ChatCall
+from ._watchdog import CallTimer
 from .errors import APIConnectionError, APIError, APITimeoutError, DecodeError
 
 
-def build_httpx_request(client: httpx.Client | httpx.AsyncClient, call: ChatCall) -> httpx.Request:
-    """The httpx request for a call, with the call's timeout."""
+def configured_timeout(client: httpx.Client | httpx.AsyncClient, call: ChatCall) -> httpx.Timeout:
+    """The timeout a call's requests use: the call's or client's own, else the httpx client's."""
+    if call.timeout is httpx.USE_CLIENT_DEFAULT:
+        return client.timeout
+    return client_timeout(call.timeout)
+
+
+def build_httpx_request(
+    client: httpx.Client | httpx.AsyncClient, call: ChatCall, timer: CallTimer | None
+) -> httpx.Request:
+    """The httpx request for a call's next attempt, with the call's timeout.
+
+    With stream timeouts, the attempt is started on the timer (raising if the call's deadline
+    has passed) and httpx's timeouts are cut to what is left.
+    """
+    timeout: Any = call.timeout
+    if timer is not None:
+        timer.start_attempt()
+        timeout = timer.request_timeout(configured_timeout(client, call))
     request = call.http_request()
     return client.build_request(
         request.method,
         request.url,
         headers=request.headers,
         content=request.body,
-        timeout=call.timeout,
+        timeout=timeout,
     )
 
 
-def transport_error(exc: httpx.RequestError, provider: str, during: str) -> APIError:
-    """Our error for an httpx failure; the caller chains ``exc`` as the cause."""
+def transport_error(
+    exc: httpx.RequestError, provider: str, during: str, timer: CallTimer | None = None
+) -> APIError:
+    """Our error for an httpx failure; the caller chains ``exc`` as the cause.
+
+    A failure caused by a stream timeout (the watchdog cut the connection, or httpx's
+    shortened timeout fired) is an ``APITimeoutError`` naming the rule.
+    """
+    if timer is not None:
+        rule = timer.tripped()
+        if rule is not None:
+            return timer.error(rule, during)
     detail = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.DecodingError):
         return DecodeError(

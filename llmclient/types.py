@@ -225,10 +225,10 @@ class MessageParam(TypedDict, total=False):
 class ChatParams(TypedDict, total=False):
     """The keyword arguments every ``chat`` / ``chat_stream`` call accepts.
 
-    Sampling and output parameters are sent as OpenAI names them. The last five
+    Sampling and output parameters are sent as OpenAI names them. The last eight
     are per-call settings that are not sent as parameters: ``extra_body`` is merged into
-    the JSON body, ``extra_headers`` into the headers, and ``timeout``, ``max_retries``
-    and ``api_key`` override the client's for this call.
+    the JSON body, ``extra_headers`` into the headers, and ``timeout``, ``max_retries``,
+    ``api_key`` and the three stream timeouts override the client's for this call.
     """
 
     temperature: float
@@ -255,3 +255,6 @@ class ChatParams(TypedDict, total=False):
     timeout: Any
     max_retries: int
     api_key: str
+    first_chunk_timeout: float | None
+    idle_timeout: float | None
+    total_timeout: float | None

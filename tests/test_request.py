@@ -28,7 +28,16 @@ from llmclient.types import ChatCompletion, ChatParams, Delta, FunctionCall, Mes
 
 KEY = "sk-test-key-0123456789abcdef"
 USER: list[dict[str, Any]] = [{"role": "user", "content": "Hello"}]
-PER_CALL_ONLY = {"extra_body", "extra_headers", "timeout", "max_retries", "api_key"}
+PER_CALL_ONLY = {
+    "extra_body",
+    "extra_headers",
+    "timeout",
+    "max_retries",
+    "api_key",
+    "first_chunk_timeout",
+    "idle_timeout",
+    "total_timeout",
+}
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,222 @@
+"""One background thread that cuts off streams whose timeout has tripped.
+
+A blocked read cannot be given a new timeout halfway, and comments that keep arriving would
+reset any per-read timeout, so the watchdog works from the outside: when a stream's
+:class:`~llmclient._timeouts.StreamClock` deadline passes, it shuts the stream's socket down.
+The read that was waiting fails at once, and the facade, seeing :attr:`Watch.tripped`, raises
+``APITimeoutError`` naming the rule. Shutting a socket down is safe from another thread, and
+works the same under the blocking and the asyncio client.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ._timeouts import TOTAL, StreamClock
+from .errors import APITimeoutError
+
+if TYPE_CHECKING:
+    from ._request import ChatCall
+
+
+class Watch:
+    """One watched stream: its clock and socket, and which rule tripped, once one has."""
+
+    __slots__ = ("_lock", "_sock", "clock", "done", "tripped")
+
+    def __init__(self, clock: StreamClock, sock: Any) -> None:
+        self.clock = clock
+        self._sock = sock
+        self.tripped: str | None = None
+        self.done = False
+        # Held while cutting, so that once stop() returns the socket (which may go back to
+        # the pool and serve another request) is never cut on this stream's account.
+        self._lock = threading.Lock()
+
+    def stop(self) -> None:
+        with self._lock:
+            self.done = True
+
+    def trip(self, rule: str) -> None:
+        with self._lock:
+            if self.done:
+                return
+            self.tripped = rule
+            self._cut()
+
+    def _cut(self) -> None:
+        try:
+            if isinstance(self._sock, socket.socket):
+                # The base class's shutdown, so that an SSL socket is not torn down under a
+                # read in progress in another thread: only the connection is cut.
+                socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
+            else:
+                self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed: nothing left to cut
+
+
+class Watchdog:
+    """Shuts down the sockets of streams past their deadline; one daemon thread, started lazily."""
+
+    def __init__(self) -> None:
+        self._reset()
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        # Also run in a forked child, which inherits the state but not the thread.
+        self._heap: list[tuple[float, int, Watch]] = []
+        self._order = itertools.count()
+        self._wakeup = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, clock: StreamClock, sock: Any) -> Watch:
+        """Start watching a stream's socket; call :meth:`stop` when the stream is done."""
+        watch = Watch(clock, sock)
+        self.reschedule(watch)
+        return watch
+
+    def reschedule(self, watch: Watch) -> None:
+        """Take note that a watch's deadline may have moved earlier (its phase changed)."""
+        deadline = watch.clock.deadline()
+        if deadline is None:
+            return
+        with self._wakeup:
+            heapq.heappush(self._heap, (deadline, next(self._order), watch))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="llmclient-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._wakeup.notify()
+
+    @staticmethod
+    def stop(watch: Watch) -> None:
+        """Stop watching; the entry is dropped when its time comes."""
+        watch.stop()
+
+    def _run(self) -> None:
+        with self._wakeup:
+            while True:
+                if not self._heap:
+                    self._wakeup.wait()
+                    continue
+                deadline, _, watch = self._heap[0]
+                if watch.done:
+                    heapq.heappop(self._heap)
+                    continue
+                now = time.monotonic()
+                if now < deadline:
+                    self._wakeup.wait(deadline - now)
+                    continue
+                heapq.heappop(self._heap)
+                rule = watch.clock.expired(now)
+                if rule is not None:
+                    watch.trip(rule)
+                    continue
+                # Progress moved the deadline later since this entry was made.
+                later = watch.clock.deadline()
+                if later is not None:
+                    heapq.heappush(self._heap, (later, next(self._order), watch))
+
+
+#: The process's one watchdog, shared by every client.
+WATCHDOG = Watchdog()
+
+
+class CallTimer:
+    """One call's stream timeouts, enforced across its attempts.
+
+    Before a response arrives, httpx's own timeouts are cut to what is left of the current
+    rule. Once it has arrived, its socket is watched by :data:`WATCHDOG`, and every read that
+    produced no chunk is checked against the clock too (for transports without a socket).
+    """
+
+    __slots__ = ("_watch", "clock", "provider")
+
+    def __init__(self, call: ChatCall) -> None:
+        self.clock = StreamClock(call.stream_timeouts, time.monotonic())
+        self.provider = call.provider.name
+        self._watch: Watch | None = None
+
+    @classmethod
+    def for_call(cls, call: ChatCall) -> CallTimer | None:
+        """A timer for a call that has stream timeouts, else None (and nothing to pay)."""
+        return cls(call) if call.stream_timeouts else None
+
+    def start_attempt(self) -> None:
+        """A new attempt begins; raises if the call's deadline has already passed."""
+        self.stop()
+        now = time.monotonic()
+        rule = self.clock.expired(now)
+        if rule == TOTAL:
+            raise self.error(rule, "before sending the request")
+        self.clock.request_sent(now)
+
+    def request_timeout(self, configured: httpx.Timeout) -> httpx.Timeout:
+        """``configured`` with each phase cut to what is left before the next rule trips."""
+        left = self.clock.remaining(time.monotonic())
+        if left is None:
+            return configured
+        return httpx.Timeout(
+            connect=_at_most(configured.connect, left),
+            read=_at_most(configured.read, left),
+            write=_at_most(configured.write, left),
+            pool=_at_most(configured.pool, left),
+        )
+
+    def watch(self, request: httpx.Request, response: httpx.Response, read: float | None) -> None:
+        """The response has arrived: reads get their own timeout back, the watchdog the socket."""
+        timeouts = dict(request.extensions.get("timeout") or {})
+        timeouts["read"] = read
+        # httpcore reads this when the body starts, so body reads are not cut to the
+        # first-chunk rule; the watchdog enforces the stream rules from here on.
+        request.extensions["timeout"] = timeouts
+        stream = response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            self._watch = WATCHDOG.watch(self.clock, sock)
+
+    def after_read(self, produced_chunks: bool) -> None:
+        """Record progress, or raise if a rule tripped while only non-chunk bytes arrived."""
+        now = time.monotonic()
+        if produced_chunks:
+            first = not self.clock.streaming
+            self.clock.progress(now)
+            if first and self._watch is not None:
+                WATCHDOG.reschedule(self._watch)  # the idle rule may trip sooner
+            return
+        rule = self.clock.expired(now)
+        if rule is not None:
+            raise self.error(rule, "while streaming")
+
+    def tripped(self) -> str | None:
+        """The rule whose deadline has passed, whether the watchdog or the clock noticed."""
+        if self._watch is not None and self._watch.tripped:
+            return self._watch.tripped
+        return self.clock.expired(time.monotonic())
+
+    def error(self, rule: str, during: str) -> APITimeoutError:
+        return APITimeoutError(
+            f"{self.provider}: {self.clock.describe(rule)} tripped {during}.",
+            provider=self.provider,
+        )
+
+    def stop(self) -> None:
+        """Stop watching the current attempt's socket."""
+        if self._watch is not None:
+            Watchdog.stop(self._watch)
+            self._watch = None
+
+
+def _at_most(value: float | None, limit: float) -> float:
+    return limit if value is None else min(value, limit)
