@@ -10,6 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Mapping
+from typing import NoReturn
 
 import tenacity
 
@@ -82,15 +83,33 @@ def _should_retry(state: tenacity.RetryCallState) -> bool:
     if isinstance(exc, APIError):
         # Stamped here because this runs after every failed attempt, the last one included.
         exc.attempts = state.attempt_number
-    return is_retryable(exc)
+    retryable = is_retryable(exc)
+    if not retryable and logger.isEnabledFor(logging.DEBUG):
+        logger.debug("not retried after attempt %d: %r", state.attempt_number, exc)
+    return retryable
 
 
 def _wait(state: tenacity.RetryCallState) -> float:
-    exc = state.outcome.exception() if state.outcome else None
-    delay = backoff(state.attempt_number, exc)
+    return backoff(state.attempt_number, state.outcome.exception() if state.outcome else None)
+
+
+def _log_retry(state: tenacity.RetryCallState) -> None:
     if logger.isEnabledFor(logging.DEBUG):
-        logger.debug("retrying after attempt %d in %.2fs: %s", state.attempt_number, delay, exc)
-    return delay
+        exc = state.outcome.exception() if state.outcome else None
+        logger.debug(
+            "retrying after attempt %d in %.2fs: %r",
+            state.attempt_number,
+            state.upcoming_sleep,
+            exc,
+        )
+
+
+def _give_up(state: tenacity.RetryCallState) -> NoReturn:
+    exc = state.outcome.exception() if state.outcome else None
+    assert exc is not None  # only failed attempts are retried
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("gave up after %d attempts: %r", state.attempt_number, exc)
+    raise exc
 
 
 class _stop_before_deadline(tenacity.stop.stop_base):
@@ -121,7 +140,8 @@ def retrying(max_retries: int, clock: StreamClock | None = None) -> tenacity.Ret
         stop=_stop(max_retries, clock),
         wait=_wait,
         retry=_should_retry,
-        reraise=True,
+        before_sleep=_log_retry,
+        retry_error_callback=_give_up,
     )
 
 
@@ -131,5 +151,6 @@ def async_retrying(max_retries: int, clock: StreamClock | None = None) -> tenaci
         stop=_stop(max_retries, clock),
         wait=_wait,
         retry=_should_retry,
-        reraise=True,
+        before_sleep=_log_retry,
+        retry_error_callback=_give_up,
     )

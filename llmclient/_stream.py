@@ -14,6 +14,8 @@ from .types import ChatCompletion, ChatCompletionChunk
 
 #: At most this much of a body is kept when it is read only to build an error.
 MAX_ERROR_BODY = 64 * 1024
+#: After the end marker, at most this much more is read to let the connection be reused.
+MAX_DRAIN = 64 * 1024
 
 
 class ChunkParser:

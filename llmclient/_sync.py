@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -9,12 +10,13 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from . import _log
 from ._base import DEFAULT_LIMITS, BaseClient
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._providers import ProviderSpec
 from ._request import ChatCall
 from ._retry import retrying
-from ._stream import MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
+from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
 from ._transport import (
     build_httpx_request,
     client_timeout,
@@ -22,6 +24,7 @@ from ._transport import (
     transport_error,
 )
 from ._watchdog import CallTimer
+from .errors import LlmError
 from .types import ChatCompletion, ChatCompletionChunk, Message, MessageParam
 
 if TYPE_CHECKING:
@@ -88,9 +91,13 @@ class ChatStream:
                     self._timer.after_read(bool(pending))
         except httpx.RequestError as exc:
             self.close()
-            raise transport_error(exc, parser.provider, "while streaming", self._timer) from exc
-        except BaseException:
+            error = transport_error(exc, parser.provider, "while streaming", self._timer)
+            _log.failed(parser.provider, error)
+            raise error from exc
+        except BaseException as exc:
             self.close()
+            if isinstance(exc, LlmError):
+                _log.failed(parser.provider, exc)
             raise
 
     def text(self) -> Iterator[str]:
@@ -111,10 +118,17 @@ class ChatStream:
         return self._parser.completion()
 
     def _drain(self) -> None:
-        """After the end marker, read the rest of the body so the connection can be reused."""
+        """After the end marker, read the rest of the body so the connection can be reused.
+
+        At most :data:`MAX_DRAIN` bytes are read: past that, closing is cheaper.
+        """
+        _log.stream_ended(self._parser.provider, self._parser.chunks)
+        left = MAX_DRAIN
         try:
-            for _ in self._raw:
-                pass
+            for data in self._raw:
+                left -= len(data)
+                if left < 0:
+                    break
         except httpx.HTTPError:
             pass  # the answer is complete: a failure past its end marker loses nothing
         finally:
@@ -272,6 +286,7 @@ class LlmClient(BaseClient):
         return call.dialect.parse_completion(call, self._read(call, response, timer))
 
     def _open_stream(self, call: ChatCall, timer: CallTimer | None) -> ChatStream:
+        started = time.monotonic()
         response = self._send(call, timer)
         status, headers = response.status_code, response.headers
         if needs_error_body(status, headers):
@@ -280,6 +295,7 @@ class LlmClient(BaseClient):
         parser = ChunkParser(call.dialect.new_stream(call), call.provider.name)
         stream = ChatStream(response, parser, timer)
         stream._read_more()  # the first chunk, or the error, arrives before we return
+        _log.first_chunk(call.provider.name, time.monotonic() - started)
         return stream
 
     def close(self) -> None:

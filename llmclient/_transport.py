@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from . import _log
 from ._request import ChatCall
 from ._watchdog import CallTimer
 from .errors import APIConnectionError, APIError, APITimeoutError, DecodeError
@@ -31,6 +32,7 @@ def build_httpx_request(
         timer.start_attempt()
         timeout = timer.request_timeout(configured_timeout(client, call))
     request = call.http_request()
+    _log.request_sent(call.provider.name, request.method, request.url)
     return client.build_request(
         request.method,
         request.url,
