@@ -4,8 +4,9 @@ Write ``model="openai/gpt-4o"`` and get OpenAI-shaped answers and streaming chun
 from a blocking :class:`LlmClient` or an asyncio :class:`AsyncLlmClient`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._accumulate import ChunkAccumulator, accumulate
-from ._async import AsyncChatStream, AsyncLlmClient
 from ._providers import ProviderSpec, providers
 from ._sync import ChatStream, LlmClient
 from ._version import __version__
@@ -107,3 +108,15 @@ __all__ = [
     "accumulate",
     "providers",
 ]
+
+if TYPE_CHECKING:
+    from ._async import AsyncChatStream, AsyncLlmClient
+
+
+def __getattr__(name: str) -> Any:
+    # The asyncio client is imported on first use: `import llmclient` stays free of asyncio.
+    if name in ("AsyncLlmClient", "AsyncChatStream"):
+        from . import _async
+
+        return getattr(_async, name)
+    raise AttributeError(f"module 'llmclient' has no attribute {name!r}")

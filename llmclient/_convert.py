@@ -9,7 +9,7 @@ falls back to the field's default instead of becoming ``"None"`` or a crash.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 import cattrs
@@ -30,8 +30,6 @@ from .types import (
     TopLogprob,
     Usage,
 )
-
-T = TypeVar("T")
 
 converter = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
 
@@ -59,54 +57,66 @@ converter.register_structure_hook(float, _structure_float)
 converter.register_structure_hook(int, _structure_int)
 
 
-def _null_tolerant(cls: type[T]) -> None:
-    """Register ``cls`` so that JSON ``null`` becomes ``cls()`` (servers send ``"delta": null``)."""
-    generated: Callable[[Any, Any], T] = make_dict_structure_fn(cls, converter)
+#: Classes read as their defaults from a JSON ``null`` (servers send ``"delta": null``).
+_NULL_TOLERANT = frozenset(
+    (
+        FunctionCall,
+        ToolCall,
+        FunctionCallDelta,
+        ToolCallDelta,
+        Message,
+        Delta,
+        Usage,
+        Choice,
+        ChunkChoice,
+    )
+)
+#: Lists read as empty from a JSON ``null`` (``"choices": null`` is seen).
+_NULL_AS_EMPTY = {
+    list[Choice]: Choice,
+    list[ChunkChoice]: ChunkChoice,
+    list[TopLogprob]: TopLogprob,
+}
 
-    def structure(value: Any, _: type) -> T:
+
+def _null_tolerant(cls: Any) -> Callable[[Any, Any], Any]:
+    generated: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, converter)
+
+    def structure(value: Any, _: Any) -> Any:
         return cls() if value is None else generated(value, cls)
-
-    converter.register_structure_hook(cls, structure)
-
-
-for _cls in (
-    FunctionCall,
-    ToolCall,
-    FunctionCallDelta,
-    ToolCallDelta,
-    Message,
-    Delta,
-    Usage,
-    Choice,
-    ChunkChoice,
-):
-    _null_tolerant(_cls)
-
-
-def _null_as_empty(list_type: Any) -> None:
-    """Register ``list_type`` so that JSON ``null`` becomes ``[]`` (``"choices": null`` is seen)."""
-    structure_list = converter.get_structure_hook(list_type)
-
-    def structure(value: Any, _: Any) -> list[Any]:
-        return [] if value is None else structure_list(value, list_type)
-
-    converter.register_structure_hook_func(lambda type_: type_ == list_type, structure)
-
-
-for _list_type in (list[Choice], list[ChunkChoice], list[TopLogprob]):
-    _null_as_empty(_list_type)
-
-
-def _top_level(cls: type[T]) -> Callable[[Any], T]:
-    generated: Callable[[Any, Any], T] = make_dict_structure_fn(cls, converter)
-
-    def structure(value: Any) -> T:
-        return generated(value, cls)
 
     return structure
 
 
-_structure_completion = _top_level(ChatCompletion)
+def _null_as_empty(list_type: Any) -> Callable[[Any, Any], list[Any]]:
+    item_type = _NULL_AS_EMPTY[list_type]
+    structure_item = converter.get_structure_hook(item_type)
+
+    def structure(value: Any, _: Any) -> list[Any]:
+        return [] if value is None else [structure_item(item, item_type) for item in value]
+
+    return structure
+
+
+# Factories, so the structure code is generated on first use rather than at import.
+converter.register_structure_hook_factory(lambda type_: type_ in _NULL_TOLERANT, _null_tolerant)
+converter.register_structure_hook_factory(lambda type_: type_ in _NULL_AS_EMPTY, _null_as_empty)
+
+
+def _lazy(type_: Any) -> Callable[[Any], Any]:
+    """``type_``'s structure function, looked up (and generated) on its first call."""
+    hook: Callable[[Any, Any], Any] | None = None
+
+    def structure(value: Any) -> Any:
+        nonlocal hook
+        if hook is None:
+            hook = converter.get_structure_hook(type_)
+        return hook(value, type_)
+
+    return structure
+
+
+_structure_completion: Callable[[Any], ChatCompletion] = _lazy(ChatCompletion)
 
 
 def structure_completion(data: Any) -> ChatCompletion:
@@ -121,10 +131,9 @@ def structure_completion(data: Any) -> ChatCompletion:
     return completion
 
 
-_TOOL_CALL_DELTAS = list[ToolCallDelta]
-_structure_tool_call_deltas = converter.get_structure_hook(_TOOL_CALL_DELTAS)
-_structure_logprobs = converter.get_structure_hook(ChoiceLogprobs)
-_structure_usage = converter.get_structure_hook(Usage)
+_structure_tool_call_deltas: Callable[[Any], list[ToolCallDelta]] = _lazy(list[ToolCallDelta])
+_structure_logprobs: Callable[[Any], ChoiceLogprobs] = _lazy(ChoiceLogprobs)
+_structure_usage: Callable[[Any], Usage] = _lazy(Usage)
 
 
 def structure_chunk(data: Any) -> ChatCompletionChunk:
@@ -145,9 +154,7 @@ def structure_chunk(data: Any) -> ChatCompletionChunk:
             delta = Delta(
                 delta.get("role"),
                 delta.get("content"),
-                _structure_tool_call_deltas(tool_calls, list[ToolCallDelta])
-                if tool_calls
-                else None,
+                _structure_tool_call_deltas(tool_calls) if tool_calls else None,
                 delta.get("refusal"),
                 reasoning,
             )
@@ -159,7 +166,7 @@ def structure_chunk(data: Any) -> ChatCompletionChunk:
                 choice.get("index") or 0,
                 delta,
                 choice.get("finish_reason"),
-                _structure_logprobs(logprobs, ChoiceLogprobs) if logprobs else None,
+                _structure_logprobs(logprobs) if logprobs else None,
             )
         )
     usage = data.get("usage")
@@ -167,7 +174,7 @@ def structure_chunk(data: Any) -> ChatCompletionChunk:
         _structure_str(data.get("id"), str),
         _structure_str(data.get("model"), str),
         choices,
-        _structure_usage(usage, Usage) if usage else None,
+        _structure_usage(usage) if usage else None,
         _structure_int(data.get("created"), int),
         data.get("object") or "chat.completion.chunk",
         data.get("system_fingerprint"),

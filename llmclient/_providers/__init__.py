@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import re
 from collections.abc import Iterable, Mapping
@@ -232,6 +231,8 @@ def get_provider(name: str, registry: Mapping[str, ProviderSpec] | None = None) 
     spec = registry.get(name)
     if spec is not None:
         return spec
+    import difflib  # only on this error path
+
     close = difflib.get_close_matches(name, list(registry), n=3)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     known = ", ".join(sorted(registry))
