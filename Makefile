@@ -18,7 +18,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check llmclient tests examples benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict llmclient
+	$(BIN)/mypy --strict llmclient examples
 
 pytest: $(STAMP)
 	$(BIN)/pytest

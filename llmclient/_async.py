@@ -7,7 +7,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -233,7 +233,10 @@ class AsyncLlmClient(BaseClient):
         )
 
     async def chat(
-        self, model: str, messages: Sequence[MessageParam | Message], **params: Unpack[ChatParams]
+        self,
+        model: str,
+        messages: Sequence[MessageParam | Message | Mapping[str, Any]],
+        **params: Unpack[ChatParams],
     ) -> ChatCompletion:
         """Send a chat request and return the whole answer.
 
@@ -247,7 +250,10 @@ class AsyncLlmClient(BaseClient):
         )
 
     async def chat_stream(
-        self, model: str, messages: Sequence[MessageParam | Message], **params: Unpack[ChatParams]
+        self,
+        model: str,
+        messages: Sequence[MessageParam | Message | Mapping[str, Any]],
+        **params: Unpack[ChatParams],
     ) -> AsyncChatStream:
         """Send a streaming chat request; return the stream once its first chunk has arrived.
 

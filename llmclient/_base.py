@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 import httpx
 
-from ._config import DEFAULT_TIMEOUT, ClientConfig
+from ._config import DEFAULT_TIMEOUT, ClientConfig, check_timeout, url_repr
 from ._providers import ProviderSpec, check_provider
 from ._request import ChatCall, make_stream_timeouts, prepare_call
 
@@ -37,6 +37,7 @@ class BaseClient:
         idle_timeout: float | None = None,
         total_timeout: float | None = None,
     ) -> None:
+        check_timeout(timeout)
         # With the user's own httpx client, its timeout stands unless one was passed here too.
         keep_client_timeout = not user_http_client or timeout is DEFAULT_TIMEOUT
         self._config = ClientConfig(
@@ -45,7 +46,7 @@ class BaseClient:
             base_url=base_url,
             timeout=httpx.USE_CLIENT_DEFAULT if keep_client_timeout else timeout,
             max_retries=max_retries,
-            default_headers=dict(default_headers or {}),
+            default_headers=default_headers or {},
             default_provider=default_provider,
             providers={spec.name: check_provider(spec) for spec in providers or ()},
             stream_timeouts=make_stream_timeouts(first_chunk_timeout, idle_timeout, total_timeout),
@@ -108,5 +109,5 @@ class BaseClient:
         config = self._config
         return (
             f"{type(self).__name__}(default_provider={config.default_provider!r}, "
-            f"base_url={config.base_url!r}, max_retries={config.max_retries})"
+            f"base_url={url_repr(config.base_url)}, max_retries={config.max_retries})"
         )

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 import httpx
 
 from ._providers import PROVIDERS, ProviderSpec, get_provider
+from ._redact import redact_url
 from ._timeouts import StreamTimeouts
 from .errors import InvalidRequestError, MissingAPIKeyError
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
+
+# RFC 9110 token characters: what a header name may be made of.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# What a header value may hold: visible ASCII, spaces and tabs. httpx cannot encode anything
+# else, and a line break would start a header of the caller's choosing.
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+
+
+def url_repr(url: str | None) -> str:
+    """How a base URL is shown in a repr: redacted (see ``redact_url``), or None."""
+    return repr(None if url is None else redact_url(url))
 
 
 @attrs.frozen
@@ -23,7 +37,7 @@ class ClientConfig:
 
     api_key: str | None = attrs.field(default=None, repr=False)
     api_keys: Mapping[str, str] = attrs.field(factory=dict, repr=False)
-    base_url: str | None = None
+    base_url: str | None = attrs.field(default=None, repr=url_repr)
     timeout: Any = DEFAULT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
     default_headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
@@ -34,6 +48,11 @@ class ClientConfig:
     def __attrs_post_init__(self) -> None:
         if self.max_retries < 0:
             raise InvalidRequestError(f"max_retries must be 0 or more, got {self.max_retries}.")
+        if self.base_url is not None:
+            check_base_url(self.base_url, "base_url")
+        if self.timeout is not httpx.USE_CLIENT_DEFAULT:
+            check_timeout(self.timeout)
+        check_headers(self.default_headers, "default_headers")
 
     def registry(self) -> Mapping[str, ProviderSpec]:
         """The providers this client knows: its own registered ones, then the built-in ones."""
@@ -71,14 +90,96 @@ def resolve_base_url(config: ClientConfig, provider: ProviderSpec) -> str:
     base_url = config.base_url or (
         os.environ.get(provider.base_url_env) if provider.base_url_env else None
     )
-    base_url = (base_url or provider.base_url).rstrip("/")
-    if not base_url:
+    if config.base_url:
+        source = "base_url"
+    elif base_url:
+        source = str(provider.base_url_env)
+    else:
+        source = f"the base_url of provider {provider.name!r}"
+    base_url = base_url or provider.base_url
+    if not base_url.rstrip("/"):
         where = f"set {provider.base_url_env} or " if provider.base_url_env else ""
         raise InvalidRequestError(
             f"Provider {provider.name!r} has no default URL: "
             f"{where}pass base_url=... to the client."
         )
-    return base_url
+    return check_base_url(base_url, source)
+
+
+def check_base_url(url: Any, source: str) -> str:
+    """``url`` checked and with the trailing slashes of its path removed; its query is kept.
+
+    A query (``?key=...`` for a gateway) is sent on every request but never shown: errors and
+    reprs print URLs through :func:`~llmclient._redact.redact_url`. User info
+    (``user:password@``) is refused: httpx would send it as basic auth in place of the key's
+    header, and it would sit in plain text wherever the URL is printed. ``source`` names where
+    the URL came from (``"base_url"`` or an environment variable).
+    """
+    if not isinstance(url, str):
+        raise InvalidRequestError(f"{source} must be a string URL, got {type(url).__name__}.")
+    shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # parses the port, raising ValueError when it is not a number
+    except ValueError:
+        raise InvalidRequestError(
+            f"{source} {shown!r} is not a valid URL (check the host and the port)."
+        ) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidRequestError(
+            f"{source} {shown!r} must be an http:// or https:// URL with a host, "
+            "like 'https://llm.example.com/v1'."
+        )
+    if "@" in parts.netloc:
+        raise InvalidRequestError(
+            f"{source} {shown!r} holds credentials ('user:password@'), which would be sent as "
+            "basic auth instead of the API key: remove them and pass the key with api_key=... "
+            "(or a header of your own with default_headers=...)."
+        )
+    if parts.fragment or url.endswith("#"):
+        raise InvalidRequestError(
+            f"{source} {shown!r} has a '#' fragment; paths are appended after it: remove it."
+        )
+    base, question, query = url.partition("?")
+    return f"{base.rstrip('/')}{question}{query}"
+
+
+def check_timeout(timeout: Any, name: str = "timeout") -> None:
+    """Refuse a timeout httpx cannot use: it is a positive number of seconds, None (wait
+    forever) or an ``httpx.Timeout``."""
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise InvalidRequestError(
+            f"{name} must be a positive number of seconds, None or an httpx.Timeout, "
+            f"got {timeout!r}."
+        )
+
+
+def check_headers(headers: Any, source: str) -> None:
+    """Refuse headers that cannot be sent as they are: names that are not HTTP tokens, and
+    values with a line break, another control character or a non-ASCII character.
+
+    A value is never echoed: it may hold a credential.
+    """
+    if not isinstance(headers, Mapping):
+        raise InvalidRequestError(
+            f"{source} must be a dict of header names to values, got {type(headers).__name__}."
+        )
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            raise InvalidRequestError(
+                f"{source} has a header name that is not a valid HTTP token: {name!r}."
+            )
+        if not isinstance(value, str):
+            raise InvalidRequestError(
+                f"{source}[{name!r}] must be a string, got {type(value).__name__}."
+            )
+        if not _HEADER_VALUE.fullmatch(value):
+            raise InvalidRequestError(
+                f"{source}[{name!r}] contains a line break, a control character or a non-ASCII "
+                "character; header values are printable ASCII (the value is not shown)."
+            )
 
 
 def resolve_api_version(provider: ProviderSpec) -> str | None:
@@ -99,6 +200,10 @@ def resolve_api_key(
     missing key is an error that says which variable to set.
     """
     key = call_key or config.api_keys.get(provider.name) or config.api_key or None
+    if key is not None and not isinstance(key, str):
+        raise InvalidRequestError(
+            f"The API key for {provider.name!r} must be a string, got {type(key).__name__}."
+        )
     envs = provider.key_envs
     if key is None:
         key = next((os.environ[env] for env in envs if os.environ.get(env)), None)
@@ -108,9 +213,21 @@ def resolve_api_key(
             f"No API key for provider {provider.name!r}: pass api_key=... (or api_keys="
             f"{{{provider.name!r}: ...}}) to the client or the call, or set {variables}."
         )
-    if key is not None and any(ch in key for ch in "\r\n\0"):
-        # A key with a line break would let a header be injected; say so without echoing it.
+    if key is not None and not (key.isascii() and key.isprintable()):
+        # A line break would let a header be injected, and httpx cannot encode non-ASCII:
+        # say where the bad character is without echoing the key.
+        position = next(i for i, ch in enumerate(key) if not (ch.isascii() and ch.isprintable()))
         raise InvalidRequestError(
-            f"The API key for {provider.name!r} contains a line break or NUL."
+            f"The API key for {provider.name!r} has {_describe_char(key[position])} at "
+            f"position {position + 1} of {len(key)}: a key is printable ASCII, with no line "
+            "break or control character (strip the newline a file or variable may add)."
         )
     return key
+
+
+def _describe_char(ch: str) -> str:
+    if ch in "\r\n":
+        return "a line break"
+    if ch.isascii():
+        return f"the control character U+{ord(ch):04X}"
+    return "a non-ASCII character"

@@ -1,14 +1,14 @@
 """DEBUG logging under the ``llmclient`` logger: silent unless a handler asks for it.
 
 Every function checks the level first, so a call costs one check when logging is off, and
-none is made per chunk. Nothing logged holds a key: URLs go through :func:`safe_url`.
+none is made per chunk. Nothing logged holds a key: URLs go through ``redact_url``.
 """
 
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit, urlunsplit
 
+from ._redact import redact_url
 from .errors import LlmError
 from .types import ChatCompletionChunk
 
@@ -16,19 +16,9 @@ logger = logging.getLogger("llmclient")
 logger.addHandler(logging.NullHandler())
 
 
-def safe_url(url: str) -> str:
-    """``url`` without user info or query values, which may hold credentials."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    query = "&".join(f"{pair.split('=', 1)[0]}=..." for pair in parts.query.split("&") if pair)
-    return urlunsplit((parts.scheme, host, parts.path, query, ""))
-
-
 def request_sent(provider: str, method: str, url: str) -> None:
     if logger.isEnabledFor(logging.DEBUG):
-        logger.debug("%s: %s %s", provider, method, safe_url(url))
+        logger.debug("%s: %s %s", provider, method, redact_url(url))
 
 
 def first_chunk(provider: str, seconds: float) -> None:

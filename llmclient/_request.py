@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
 from ._config import (
     ClientConfig,
+    check_headers,
+    check_timeout,
     resolve_api_key,
     resolve_api_version,
     resolve_base_url,
@@ -18,6 +21,7 @@ from ._config import (
 )
 from ._convert import is_answer_type, message_to_dict
 from ._providers import Dialect, ProviderSpec, get_dialect
+from ._redact import redact_url
 from ._timeouts import StreamTimeouts
 from ._version import __version__
 from .errors import InvalidRequestError
@@ -38,12 +42,75 @@ ALL_PARAMS = frozenset(ChatParams.__annotations__)
 USER_AGENT = f"llmclient/{__version__}"
 
 
+def _number(low: float, high: float) -> Callable[[Any], bool]:
+    return lambda value: (
+        isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+    )
+
+
+def _integer(low: int | None = None, high: int | None = None) -> Callable[[Any], bool]:
+    return lambda value: (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and (low is None or value >= low)
+        and (high is None or value <= high)
+    )
+
+
+def _stop(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
+
+
+#: Sent parameters checked before the network, under their OpenAI names: the rule and how an
+#: error states it. The ranges are OpenAI's, the widest of the providers; a dialect narrows
+#: one for its provider (Anthropic's temperature is 0 to 1). Counts (how many ``stop``
+#: strings) differ between providers and are left to them.
+PARAM_RULES: Mapping[str, tuple[Callable[[Any], bool], str]] = {
+    "temperature": (_number(0, 2), "a number from 0 to 2"),
+    "top_p": (_number(0, 1), "a number from 0 to 1"),
+    "presence_penalty": (_number(-2, 2), "a number from -2 to 2"),
+    "frequency_penalty": (_number(-2, 2), "a number from -2 to 2"),
+    "max_tokens": (_integer(1), "a positive int"),
+    "max_completion_tokens": (_integer(1), "a positive int"),
+    "n": (_integer(1), "an int of 1 or more"),
+    "top_logprobs": (_integer(0, 20), "an int from 0 to 20"),
+    "seed": (_integer(), "an int"),
+    "stop": (_stop, "a string or a list of strings"),
+}
+
+
+def _short(value: Any) -> str:
+    """``repr(value)``, cut to a length an error message can carry."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def check_params(params: Mapping[str, Any]) -> None:
+    """Apply ``PARAM_RULES`` to the parameters given (None means not given).
+
+    The rules judge JSON values. A value that is no JSON at all (a set, bytes, NaN) is left
+    to :func:`encode_json`, which refuses it wherever it sits in the body, with one message.
+    """
+    for name, value in params.items():
+        rule = PARAM_RULES.get(name)
+        if rule is not None and _is_json(value) and not rule[0](value):
+            raise InvalidRequestError(f"{name} must be {rule[1]}, got {_short(value)}.")
+
+
+def _is_json(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, (str, int, list, tuple, dict))
+
+
 @attrs.frozen
 class HttpRequest:
     """Everything needed to send one request; the headers (which hold the key) stay out of repr."""
 
     method: str
-    url: str
+    url: str = attrs.field(repr=lambda url: repr(redact_url(url)))
     headers: dict[str, str] = attrs.field(repr=False)
     body: bytes = attrs.field(repr=False)
 
@@ -66,6 +133,8 @@ class ChatCall:
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
     api_version: str | None = None
     stream_timeouts: StreamTimeouts = attrs.field(factory=StreamTimeouts)
+    #: The query of the base URL (a gateway's ``key=...``), added to every request's URL.
+    base_query: str = attrs.field(default="", repr=False)
 
     def base_headers(self) -> dict[str, str]:
         """Content headers, the key in the provider's auth header, then the user's headers.
@@ -84,8 +153,22 @@ class ChatCall:
         return headers
 
     def http_request(self) -> HttpRequest:
-        """The provider's HTTP request for this call."""
-        return self.dialect.build_request(self)
+        """The provider's HTTP request for this call, with the base URL's query added."""
+        request = self.dialect.build_request(self)
+        if self.base_query:
+            request = attrs.evolve(request, url=add_query(request.url, self.base_query))
+        return request
+
+
+def add_query(url: str, query: str) -> str:
+    """``url`` with ``query`` appended; a parameter in both takes its value from ``query``.
+
+    A base URL's ``?api-version=...`` thus replaces the one Azure's dialect adds.
+    """
+    path, _, own = url.partition("?")
+    names = {pair.partition("=")[0] for pair in query.split("&")}
+    kept = [pair for pair in own.split("&") if pair and pair.partition("=")[0] not in names]
+    return f"{path}?{'&'.join([*kept, query])}"
 
 
 def prepare_call(
@@ -108,7 +191,7 @@ def prepare_call(
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"{method_name}() got an unexpected keyword argument {name!r}.{hint}")
     provider, model_name = split_model(model, config.default_provider, config.registry())
-    base_url = resolve_base_url(config, provider)
+    base_url, _, base_query = resolve_base_url(config, provider).partition("?")
     api_key = resolve_api_key(
         config, provider, params.get("api_key"), base_url_overridden=config.base_url is not None
     )
@@ -117,8 +200,18 @@ def prepare_call(
         max_retries = config.max_retries
     if not isinstance(max_retries, int) or max_retries < 0:
         raise InvalidRequestError(f"max_retries must be an int of 0 or more, got {max_retries!r}.")
+    check_params(params)
+    if "timeout" in params:
+        check_timeout(params["timeout"])
+    extra_headers = params.get("extra_headers") or {}
+    check_headers(extra_headers, "extra_headers")
+    extra_body = params.get("extra_body") or {}
+    if not isinstance(extra_body, Mapping):
+        raise InvalidRequestError(
+            f"extra_body must be a dict merged into the JSON body, got {type(extra_body).__name__}."
+        )
     headers = dict(config.default_headers)
-    headers.update(params.get("extra_headers") or {})
+    headers.update(extra_headers)
     return ChatCall(
         provider=provider,
         model=model_name,
@@ -130,10 +223,11 @@ def prepare_call(
         timeout=params.get("timeout", config.timeout),
         max_retries=max_retries,
         dialect=get_dialect(provider.dialect),
-        extra_body=params.get("extra_body") or {},
+        extra_body=extra_body,
         headers=headers,
         api_version=resolve_api_version(provider),
         stream_timeouts=stream_timeouts(config.stream_timeouts, params, stream=stream),
+        base_query=base_query,
     )
 
 
@@ -212,6 +306,14 @@ def normalize_messages(messages: Sequence[Any]) -> list[dict[str, Any]]:
                 f"messages[{index}]['content'] must be a string or a list of content parts, "
                 f"got {type(content).__name__}."
             )
+        if isinstance(content, list):
+            for number, part in enumerate(content):
+                if not isinstance(part, Mapping) or not isinstance(part.get("type"), str):
+                    raise InvalidRequestError(
+                        f"messages[{index}]['content'][{number}] must be a content part dict "
+                        "with a 'type', like {'type': 'text', 'text': ...}, "
+                        f"got {_short(part)}."
+                    )
         out.append(dict(message))
     return out
 

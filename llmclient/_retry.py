@@ -15,7 +15,7 @@ from typing import NoReturn
 import tenacity
 
 from ._timeouts import StreamClock
-from .errors import APIConnectionError, APIError, APIStatusError
+from .errors import APIConnectionError, APIError, APIStatusError, IncompleteStreamError
 
 logger = logging.getLogger("llmclient")
 
@@ -65,7 +65,8 @@ def is_retryable(exc: BaseException) -> bool:
             return exc.should_retry
         statuses = RETRYABLE_IN_STREAM if exc.in_stream else RETRYABLE_STATUSES
         return exc.status_code in statuses
-    return isinstance(exc, APIConnectionError)
+    # A body cut before its first chunk (even cleanly) delivered nothing: safe to ask again.
+    return isinstance(exc, (APIConnectionError, IncompleteStreamError))
 
 
 def backoff(attempt: int, exc: BaseException | None) -> float:

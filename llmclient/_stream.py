@@ -21,7 +21,7 @@ MAX_DRAIN = 64 * 1024
 class ChunkParser:
     """Feeds raw body bytes through the SSE decoder and the provider's translator."""
 
-    __slots__ = ("_decoder", "_translator", "chunks", "error", "provider")
+    __slots__ = ("_decoder", "_head", "_translator", "chunks", "error", "provider")
 
     def __init__(self, translator: StreamTranslator, provider: str) -> None:
         self._decoder = SSEDecoder()
@@ -31,6 +31,8 @@ class ChunkParser:
         self.chunks: list[ChatCompletionChunk] = []
         #: An error met after chunks of the same read: raised once those are handed out.
         self.error: LlmError | None = None
+        # The body's first bytes, kept until an event arrives, to read an error body from.
+        self._head: bytearray | None = bytearray()
 
     @property
     def finished(self) -> bool:
@@ -48,11 +50,26 @@ class ChunkParser:
             raise self.error
         out: list[ChatCompletionChunk] = []
         translator = self._translator
+        decoder = self._decoder
+        head = self._head
+        if head is not None and len(head) < MAX_ERROR_BODY:
+            head += data[: MAX_ERROR_BODY - len(head)]
         try:
-            for event in self._decoder.feed(data):
+            events = decoder.feed(data)
+            if events:
+                self._head = None
+            for event in events:
                 if translator.finished:
                     break  # anything after the terminal marker is not part of the answer
                 translator.translate(event, out)
+            if decoder.pending_error is not None and not translator.finished:
+                raise decoder.pending_error
+            if translator.finished and not out and not self.chunks:
+                raise IncompleteStreamError(
+                    f"{self.provider}: the stream ended before its first chunk; "
+                    "there is no answer.",
+                    provider=self.provider,
+                )
         except LlmError as exc:
             if isinstance(exc, APIError) and exc.provider is None:
                 exc.provider = self.provider
@@ -63,10 +80,18 @@ class ChunkParser:
         return out
 
     def end(self) -> None:
-        """At the end of the body: raises a kept error, or :class:`IncompleteStreamError`."""
+        """At the end of the body: raises a kept error, or :class:`IncompleteStreamError`.
+
+        A body in which not one event arrived may be a JSON error sent as an event stream:
+        then the provider's error is raised, typed.
+        """
         if self.error is not None:
             raise self.error
         if not self._translator.finished:
+            if self._head:
+                decoded = decode_body(bytes(self._head))
+                if isinstance(decoded, dict) and "error" in decoded:
+                    raise build_status_error(self.provider, 200, decoded, in_stream=True)
             raise IncompleteStreamError(
                 f"{self.provider}: the stream ended before its end marker; "
                 "the answer is incomplete.",

@@ -6,7 +6,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -216,7 +216,10 @@ class LlmClient(BaseClient):
         )
 
     def chat(
-        self, model: str, messages: Sequence[MessageParam | Message], **params: Unpack[ChatParams]
+        self,
+        model: str,
+        messages: Sequence[MessageParam | Message | Mapping[str, Any]],
+        **params: Unpack[ChatParams],
     ) -> ChatCompletion:
         """Send a chat request and return the whole answer.
 
@@ -230,7 +233,10 @@ class LlmClient(BaseClient):
         )
 
     def chat_stream(
-        self, model: str, messages: Sequence[MessageParam | Message], **params: Unpack[ChatParams]
+        self,
+        model: str,
+        messages: Sequence[MessageParam | Message | Mapping[str, Any]],
+        **params: Unpack[ChatParams],
     ) -> ChatStream:
         """Send a streaming chat request; return the stream once its first chunk has arrived.
 

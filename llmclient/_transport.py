@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from . import _log
+from ._redact import scrub_text
 from ._request import ChatCall
 from ._watchdog import CallTimer
 from .errors import APIConnectionError, APIError, APITimeoutError, DecodeError
@@ -54,7 +55,7 @@ def transport_error(
         rule = timer.tripped()
         if rule is not None:
             return timer.error(rule, during)
-    detail = str(exc) or type(exc).__name__
+    detail = scrub_text(str(exc)) or type(exc).__name__
     if isinstance(exc, httpx.DecodingError):
         return DecodeError(
             f"{provider}: the body could not be decoded {during} ({detail}).", provider=provider

@@ -79,6 +79,7 @@ class SSEDecoder:
         "_bom_buffer",
         "_data_lines",
         "_data_size",
+        "_error",
         "_event_type",
         "_id_buffer",
         "_last_event_id",
@@ -112,6 +113,7 @@ class SSEDecoder:
         self._id_buffer = ""
         self._last_event_id = ""
         self._retry: int | None = None
+        self._error: DecodeError | EventTooLargeError | None = None
 
     @property
     def last_event_id(self) -> str:
@@ -137,10 +139,16 @@ class SSEDecoder:
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Return the events completed by these bytes (possibly none).
 
+        When such an error follows complete events in the same bytes, those events are
+        returned and the error is kept in :attr:`pending_error`, raised by the next call:
+        events that arrived before an error are never lost.
+
         Raises:
             DecodeError: a field value the events depend on is not valid UTF-8.
             EventTooLargeError: the event being built grew past ``max_event_size`` bytes.
         """
+        if self._error is not None:
+            raise self._error
         if not data:
             return []
         if not self._started:
@@ -159,19 +167,29 @@ class SSEDecoder:
         lines = data.split(b"\n")
         tail = lines.pop()
         events: list[ServerSentEvent] = []
-        if lines:
-            if self._line_pieces:
-                self._line_pieces.append(lines[0])
-                lines[0] = b"".join(self._line_pieces)
-                self._line_pieces = []
-                self._line_size = 0
-            self._process_lines(lines, events)
-        if tail:
-            self._line_pieces.append(tail)
-            self._line_size += len(tail)
-            if self._line_size + self._data_size > self._max_event_size:
-                raise self._too_large()
+        try:
+            if lines:
+                if self._line_pieces:
+                    self._line_pieces.append(lines[0])
+                    lines[0] = b"".join(self._line_pieces)
+                    self._line_pieces = []
+                    self._line_size = 0
+                self._process_lines(lines, events)
+            if tail:
+                self._line_pieces.append(tail)
+                self._line_size += len(tail)
+                if self._line_size + self._data_size > self._max_event_size:
+                    raise self._too_large()
+        except (DecodeError, EventTooLargeError) as exc:
+            if not events:
+                raise
+            self._error = exc
         return events
+
+    @property
+    def pending_error(self) -> DecodeError | EventTooLargeError | None:
+        """An error met after the events the last :meth:`feed` returned; the next one raises it."""
+        return self._error
 
     def _strip_bom(self, data: bytes) -> bytes:
         """Return the stream's first bytes without a leading byte order mark.

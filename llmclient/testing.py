@@ -912,6 +912,8 @@ class _HTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    # socketserver's default backlog of 5 drops connections when hundreds arrive at once.
+    request_queue_size = 128
 
     def __init__(self, owner: LocalServer, address: tuple[str, int]) -> None:
         self.owner = owner

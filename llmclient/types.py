@@ -225,31 +225,32 @@ class MessageParam(TypedDict, total=False):
 class ChatParams(TypedDict, total=False):
     """The keyword arguments every ``chat`` / ``chat_stream`` call accepts.
 
-    Sampling and output parameters are sent as OpenAI names them. The last eight
-    are per-call settings that are not sent as parameters: ``extra_body`` is merged into
-    the JSON body, ``extra_headers`` into the headers, and ``timeout``, ``max_retries``,
-    ``api_key`` and the three stream timeouts override the client's for this call.
+    Sampling and output parameters are sent as OpenAI names them; one set to None is not
+    sent. The last eight are per-call settings that are not sent as parameters:
+    ``extra_body`` is merged into the JSON body, ``extra_headers`` into the headers, and
+    ``timeout``, ``max_retries``, ``api_key`` and the three stream timeouts override the
+    client's for this call.
     """
 
-    temperature: float
-    top_p: float
-    max_tokens: int
-    max_completion_tokens: int
-    stop: str | list[str]
-    seed: int
-    n: int
-    presence_penalty: float
-    frequency_penalty: float
-    logit_bias: Mapping[str, float]
-    logprobs: bool
-    top_logprobs: int
-    tools: list[dict[str, Any]]
-    tool_choice: Literal["none", "auto", "required"] | dict[str, Any]
-    parallel_tool_calls: bool
-    response_format: dict[str, Any]
-    reasoning_effort: str
-    user: str
-    stream_options: dict[str, Any]
+    temperature: float | None
+    top_p: float | None
+    max_tokens: int | None
+    max_completion_tokens: int | None
+    stop: str | list[str] | None
+    seed: int | None
+    n: int | None
+    presence_penalty: float | None
+    frequency_penalty: float | None
+    logit_bias: Mapping[str, float] | None
+    logprobs: bool | None
+    top_logprobs: int | None
+    tools: list[dict[str, Any]] | None
+    tool_choice: Literal["none", "auto", "required"] | dict[str, Any] | None
+    parallel_tool_calls: bool | None
+    response_format: dict[str, Any] | None
+    reasoning_effort: str | None
+    user: str | None
+    stream_options: dict[str, Any] | None
     extra_body: Mapping[str, Any]
     extra_headers: Mapping[str, str]
     timeout: Any

@@ -388,7 +388,7 @@ def test_is_retryable_by_status(status: int, expected: bool) -> None:
         (APIConnectionError("connection reset", provider="openai"), True),
         (APITimeoutError("read timed out", provider="openai"), True),
         (DecodeError("bad json"), False),
-        (IncompleteStreamError("cut short"), False),
+        (IncompleteStreamError("cut short"), True),  # before the first chunk: nothing lost
         (EventTooLargeError("huge"), False),
         (InvalidRequestError("bad input"), False),
         (ValueError("not ours"), False),
