@@ -24,7 +24,7 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+	$(BIN)/llmclient demo
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/stream_throughput.py

@@ -21,7 +21,7 @@ MASK = "***"
 SAFE_QUERY_PARAMS = frozenset({"api-version", "alt"})
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
-_AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token)\s+[^\s'\"]+", re.IGNORECASE)
+_AUTH_SCHEME = re.compile(r"\b([Bb]earer|[Bb]asic|Token)\s+[^\s'\"]+")
 # h11 quotes a rejected header value in its message ("Illegal header value b'...'").
 _HEADER_VALUE = re.compile(r"(header value)\b.*", re.IGNORECASE | re.DOTALL)
 
