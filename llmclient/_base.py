@@ -11,6 +11,7 @@ import httpx
 from ._config import DEFAULT_TIMEOUT, ClientConfig, check_timeout, url_repr
 from ._providers import ProviderSpec, check_provider
 from ._request import ChatCall, make_stream_timeouts, prepare_call
+from .errors import InvalidRequestError
 
 #: Enough connections for hundreds of concurrent streams from one client.
 DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
@@ -102,8 +103,18 @@ class BaseClient:
         params: Mapping[str, Any],
         *,
         stream: bool,
-    ) -> ChatCall:
-        return prepare_call(self._config, method_name, model, messages, params, stream=stream)
+    ) -> list[ChatCall]:
+        """The call for ``model``, then one per model in ``fallbacks``, all checked up front:
+        a bad fallback is an input error before anything is sent."""
+        fallbacks = params.get("fallbacks") or ()
+        if isinstance(fallbacks, str) or not all(isinstance(m, str) for m in fallbacks):
+            raise InvalidRequestError(
+                "fallbacks must be a list of model names like ['anthropic/claude-3-5-haiku']."
+            )
+        return [
+            prepare_call(self._config, method_name, name, messages, params, stream=stream)
+            for name in (model, *fallbacks)
+        ]
 
     def __repr__(self) -> str:
         config = self._config

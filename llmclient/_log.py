@@ -43,3 +43,8 @@ def stream_ended(provider: str, chunks: list[ChatCompletionChunk]) -> None:
 def failed(provider: str, error: LlmError) -> None:
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("%s: %s: %s", provider, type(error).__name__, error)
+
+
+def fell_back(provider: str, model: str, error: LlmError) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("%s/%s failed, trying the next model: %r", provider, model, error)

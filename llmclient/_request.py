@@ -37,6 +37,7 @@ SENT_PARAMS = frozenset(ChatParams.__annotations__) - {
     "max_retries",
     "api_key",
     *STREAM_TIMEOUT_PARAMS,
+    "fallbacks",
 }
 ALL_PARAMS = frozenset(ChatParams.__annotations__)
 USER_AGENT = f"llmclient/{__version__}"

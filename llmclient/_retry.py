@@ -69,6 +69,21 @@ def is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, (APIConnectionError, IncompleteStreamError))
 
 
+def falls_back(exc: BaseException) -> bool:
+    """Whether a model's failure before its first chunk (retries spent) lets a fallback try.
+
+    Transient and availability failures do: connection errors, timeouts, a body cut short,
+    404 (no such model here), 408, 409, 429 and 5xx. Errors in the request itself do not.
+    """
+    if isinstance(exc, APIStatusError):
+        return (
+            exc.status_code == 404
+            or exc.status_code in RETRYABLE_STATUSES
+            or (exc.status_code >= 500)
+        )
+    return isinstance(exc, (APIConnectionError, IncompleteStreamError))
+
+
 def backoff(attempt: int, exc: BaseException | None) -> float:
     """Seconds to sleep after failed attempt number ``attempt`` (1-based)."""
     if isinstance(exc, APIStatusError) and exc.retry_after is not None:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from . import _log
 from ._base import DEFAULT_LIMITS, BaseClient
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._embeddings import EncodingFormat, parse_embeddings, prepare_embed
+from ._endpoints import Parsed, Parser
+from ._models import next_page, parse_models_page, prepare_list_models
 from ._providers import ProviderSpec
 from ._request import ChatCall
-from ._retry import retrying
+from ._retry import falls_back, retrying
 from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
 from ._transport import (
     build_httpx_request,
@@ -25,12 +28,21 @@ from ._transport import (
 )
 from ._watchdog import CallTimer
 from .errors import LlmError
-from .types import ChatCompletion, ChatCompletionChunk, Message, MessageParam
+from .types import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    EmbeddingResponse,
+    Message,
+    MessageParam,
+    Model,
+)
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .types import ChatParams
+    from .types import ChatParams, EmbedParams, ListModelsParams
 
 
 class ChatStream:
@@ -226,11 +238,15 @@ class LlmClient(BaseClient):
         Raises an :class:`~llmclient.errors.InputError` for bad input (before sending), and
         an :class:`~llmclient.errors.APIError` when the provider fails after retries.
         """
-        call = self._prepare("chat", model, messages, params, stream=False)
-        timer = CallTimer.for_call(call)
-        return retrying(call.max_retries, timer.clock if timer else None)(
-            self._complete, call, timer
-        )
+        calls = self._prepare("chat", model, messages, params, stream=False)
+        for call in calls[:-1]:
+            try:
+                return self._retried(self._complete, call)
+            except LlmError as exc:
+                if not falls_back(exc):
+                    raise
+                _log.fell_back(call.provider.name, call.model, exc)
+        return self._retried(self._complete, calls[-1])
 
     def chat_stream(
         self,
@@ -241,13 +257,25 @@ class LlmClient(BaseClient):
         """Send a streaming chat request; return the stream once its first chunk has arrived.
 
         Every failure before the first chunk (bad input, connection, status errors after
-        retries) is raised here; failures after it are raised while iterating.
+        retries) is raised here; failures after it are raised while iterating. With
+        ``fallbacks``, a transient or availability failure before the first chunk moves on
+        to the next model; after the first chunk there is no fallback.
         """
-        call = self._prepare("chat_stream", model, messages, params, stream=True)
+        calls = self._prepare("chat_stream", model, messages, params, stream=True)
+        for call in calls[:-1]:
+            try:
+                return self._retried(self._open_stream, call)
+            except LlmError as exc:
+                if not falls_back(exc):
+                    raise
+                _log.fell_back(call.provider.name, call.model, exc)
+        return self._retried(self._open_stream, calls[-1])
+
+    def _retried(self, step: Callable[[ChatCall, CallTimer | None], T], call: ChatCall) -> T:
+        """``step`` for one model, retried before its first chunk as the policy says."""
         timer = CallTimer.for_call(call)
-        return retrying(call.max_retries, timer.clock if timer else None)(
-            self._open_stream, call, timer
-        )
+        clock = timer.clock if timer else None
+        return retrying(call.max_retries, clock)(step, call, timer)
 
     def _send(self, call: ChatCall, timer: CallTimer | None) -> httpx.Response:
         request = build_httpx_request(self._http, call, timer)
@@ -303,6 +331,68 @@ class LlmClient(BaseClient):
         stream._read_more()  # the first chunk, or the error, arrives before we return
         _log.first_chunk(call.provider.name, time.monotonic() - started)
         return stream
+
+    def embed(
+        self,
+        model: str,
+        input: str | Sequence[str],
+        *,
+        dimensions: int | None = None,
+        encoding_format: EncodingFormat | None = None,
+        **params: Unpack[EmbedParams],
+    ) -> EmbeddingResponse:
+        """Embed one text, or a list of texts; return one vector per input, in input order.
+
+        ``model`` is ``"provider/model"`` as for :meth:`chat`, of an OpenAI-compatible provider,
+        Azure or Gemini. ``dimensions`` asks for shorter vectors (models that can). With
+        ``encoding_format="base64"`` the provider sends base64 float32, which is decoded here:
+        vectors are lists of floats either way. Raises an :class:`~llmclient.errors.InputError`
+        for bad input or a provider without embeddings (Anthropic), before sending, and an
+        :class:`~llmclient.errors.APIError` when the provider fails after retries.
+        """
+        call = prepare_embed(self._config, model, input, dimensions, encoding_format, params)
+        return self._call_endpoint(call, parse_embeddings, CallTimer.for_call(call))
+
+    def list_models(
+        self, provider: str | None = None, **params: Unpack[ListModelsParams]
+    ) -> list[Model]:
+        """List the models a provider offers (the client's default provider when None).
+
+        Every page is fetched (Anthropic's and Gemini's lists come in pages), each retried as
+        :meth:`chat` is. Raises an :class:`~llmclient.errors.InputError` for an unknown
+        provider, a missing key or a provider without a model list (Azure), before sending,
+        and an :class:`~llmclient.errors.APIError` when the provider fails after retries.
+        """
+        call = prepare_list_models(self._config, provider, params)
+        timer = CallTimer.for_call(call)  # one total_timeout for all the pages
+        models: list[Model] = []
+        page_call: ChatCall | None = call
+        while page_call is not None:
+            page = self._call_endpoint(page_call, parse_models_page, timer)
+            models += page.models
+            page_call = next_page(page_call, page)
+        return models
+
+    def _call_endpoint(
+        self, call: ChatCall, parse: Parser[Parsed], timer: CallTimer | None
+    ) -> Parsed:
+        """A non-chat endpoint's answer, parsed; retried as a chat call is."""
+        clock = timer.clock if timer else None
+        parsed: Parsed = retrying(call.max_retries, clock)(
+            self._endpoint_attempt, call, parse, timer
+        )
+        return parsed
+
+    def _endpoint_attempt(
+        self, call: ChatCall, parse: Parser[Parsed], timer: CallTimer | None
+    ) -> Parsed:
+        response = self._send(call, timer)
+        status, headers = response.status_code, response.headers
+        if not 200 <= status < 300:
+            raise call.dialect.parse_error(
+                call, status, headers, self._read(call, response, timer, MAX_ERROR_BODY)
+            )
+        return parse(call, self._read(call, response, timer))
 
     def close(self) -> None:
         """Close the connections this client opened (not those of a client you passed in)."""

@@ -46,6 +46,15 @@ point a ``gemini/...`` or ``azure/...`` client at ``base_url``. :meth:`Reply.gem
 :meth:`Reply.gemini_response` and :meth:`Reply.gemini_error` script Gemini's answers, and
 :func:`gemini_chunk` builds the events of custom Gemini streams.
 
+Embeddings and model lists answer too: ``POST /v1/embeddings`` (and an Azure deployment's
+``/embeddings``) and Gemini's ``:embedContent`` / ``:batchEmbedContents`` give each text the
+vector :func:`embedding_for` computes from it (base64 when asked for), and ``GET /v1/models``
+lists :data:`DEFAULT_MODEL_IDS` in OpenAI's shape, in Anthropic's when the request has an
+``anthropic-version`` header, and in Gemini's when it has ``x-goog-api-key`` (or Gemini's
+``pageSize`` / ``pageToken`` query). :meth:`Reply.openai_embeddings`,
+:meth:`Reply.gemini_embeddings`, :meth:`Reply.openai_models`, :meth:`Reply.anthropic_models`
+and :meth:`Reply.gemini_models` script them, pages included.
+
 From a shell, ``python -m llmclient.testing [--port PORT] [--delay SECONDS] [--text TEXT]``
 prints its base URL and serves until Ctrl-C.
 """
@@ -53,11 +62,15 @@ prints its base URL and serves until Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import hashlib
 import json
+import math
 import re
 import socket
 import socketserver
+import struct
 import sys
 import threading
 import time
@@ -67,19 +80,23 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
 __all__ = [
     "DEFAULT_ANTHROPIC_MODEL",
+    "DEFAULT_EMBEDDING_DIMENSIONS",
+    "DEFAULT_EMBEDDING_MODEL",
     "DEFAULT_GEMINI_MODEL",
     "DEFAULT_MODEL",
+    "DEFAULT_MODEL_IDS",
     "DEFAULT_TEXT",
     "LocalServer",
     "RecordedRequest",
     "Reply",
     "anthropic_event",
+    "embedding_for",
     "gemini_chunk",
     "main",
     "openai_chunk",
@@ -94,6 +111,19 @@ DEFAULT_ANTHROPIC_MODEL = "claude-3-5-haiku-20241022"
 
 DEFAULT_GEMINI_MODEL = "gemini-2.5-flash"
 """The model named in built Gemini replies when none is given."""
+
+DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
+"""The model named in built embeddings replies when none is given."""
+
+DEFAULT_EMBEDDING_DIMENSIONS = 8
+"""How many values the vectors of :func:`embedding_for` have unless ``dimensions`` is asked for."""
+
+DEFAULT_MODEL_IDS: Mapping[str, tuple[str, ...]] = {
+    "openai": (DEFAULT_MODEL, "gpt-4o", DEFAULT_EMBEDDING_MODEL),
+    "anthropic": (DEFAULT_ANTHROPIC_MODEL, "claude-sonnet-4-20250514"),
+    "gemini": (DEFAULT_GEMINI_MODEL, "gemini-2.5-pro", "gemini-embedding-001"),
+}
+"""The models ``GET .../models`` lists, by the shape it answers in."""
 
 DEFAULT_TEXT = (
     "Once upon a time, in a small town by the sea, there lived a lighthouse keeper named Ada "
@@ -267,6 +297,29 @@ def gemini_chunk(
     if usage is not None:
         chunk["usageMetadata"] = dict(usage)
     return chunk
+
+
+def embedding_for(text: str, dimensions: int = DEFAULT_EMBEDDING_DIMENSIONS) -> list[float]:
+    """The vector a :class:`LocalServer` answers for ``text``: the same text always gets the
+    same vector, and different texts different ones.
+
+    It has unit length, and every value is a float32, so it is the same after the trip through
+    ``encoding_format="base64"``.
+    """
+    if dimensions < 1:
+        raise ValueError(f"dimensions must be at least 1, not {dimensions}")
+    digest = b""
+    while len(digest) < 4 * dimensions:
+        digest += hashlib.sha256(f"{len(digest)}:{text}".encode()).digest()
+    words = struct.unpack(f"<{dimensions}I", digest[: 4 * dimensions])
+    raw = [word / 2**31 - 1.0 for word in words]
+    norm = math.sqrt(sum(value * value for value in raw)) or 1.0
+    return _float32([value / norm for value in raw])
+
+
+def _float32(values: Sequence[float]) -> list[float]:
+    """``values`` rounded to float32, as a base64 embedding carries them."""
+    return list(struct.unpack(f"<{len(values)}f", struct.pack(f"<{len(values)}f", *values)))
 
 
 def _gemini_usage(prompt_tokens: int, candidates_tokens: int | None) -> dict[str, int]:
@@ -696,6 +749,137 @@ class Reply:
         return cls.json(body, status, headers, **faults)
 
     @classmethod
+    def openai_embeddings(
+        cls,
+        vectors: Sequence[Sequence[float]],
+        *,
+        model: str = DEFAULT_EMBEDDING_MODEL,
+        encoding_format: str = "float",
+        prompt_tokens: int = 0,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """An OpenAI embeddings answer holding ``vectors``, in order, with their ``usage``.
+
+        With ``encoding_format="base64"`` each vector is sent as OpenAI sends it then: base64
+        of its little-endian float32 values. ``faults`` as in :meth:`sse`.
+        """
+        data = [
+            {
+                "object": "embedding",
+                "index": index,
+                "embedding": (
+                    base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+                    if encoding_format == "base64"
+                    else list(vector)
+                ),
+            }
+            for index, vector in enumerate(vectors)
+        ]
+        body = {
+            "object": "list",
+            "data": data,
+            "model": model,
+            "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
+        }
+        return cls.json(body, headers=headers, **faults)
+
+    @classmethod
+    def gemini_embeddings(
+        cls,
+        vectors: Sequence[Sequence[float]],
+        *,
+        batch: bool = True,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A Gemini ``:batchEmbedContents`` answer, ``{"embeddings": [{"values": [...]}]}``, or
+        with ``batch=False`` an ``:embedContent`` one, ``{"embedding": {"values": [...]}}``,
+        which holds exactly one vector. ``faults`` as in :meth:`sse`.
+        """
+        if batch:
+            body: dict[str, Any] = {"embeddings": [{"values": list(v)} for v in vectors]}
+        else:
+            if len(vectors) != 1:
+                raise ValueError(f"an embedContent answer holds one vector, not {len(vectors)}")
+            body = {"embedding": {"values": list(vectors[0])}}
+        return cls.json(body, headers=headers, **faults)
+
+    @classmethod
+    def openai_models(
+        cls,
+        ids: Iterable[str],
+        *,
+        owned_by: str = "system",
+        created: int = 1_700_000_000,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """An OpenAI model list, ``{"object": "list", "data": [{"id", "object", "created",
+        "owned_by"}]}``. ``faults`` as in :meth:`sse`."""
+        data = [
+            {"id": id, "object": "model", "created": created, "owned_by": owned_by} for id in ids
+        ]
+        return cls.json({"object": "list", "data": data}, headers=headers, **faults)
+
+    @classmethod
+    def anthropic_models(
+        cls,
+        ids: Iterable[str],
+        *,
+        has_more: bool = False,
+        created_at: str = "2025-01-01T00:00:00Z",
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """One page of Anthropic's model list: ``{"data": [{"type", "id", "display_name",
+        "created_at"}], "has_more", "first_id", "last_id"}``. The client asks for the next
+        page with ``after_id=<last_id>`` while ``has_more``. ``faults`` as in :meth:`sse`."""
+        data = [
+            {
+                "type": "model",
+                "id": id,
+                "display_name": id.replace("-", " ").title(),
+                "created_at": created_at,
+            }
+            for id in ids
+        ]
+        body = {
+            "data": data,
+            "has_more": has_more,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+        }
+        return cls.json(body, headers=headers, **faults)
+
+    @classmethod
+    def gemini_models(
+        cls,
+        ids: Iterable[str],
+        *,
+        next_page_token: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """One page of Gemini's model list: ``{"models": [{"name": "models/<id>", ...}],
+        "nextPageToken"}``; the client asks for the next page with ``pageToken`` while there is
+        a token. ``faults`` as in :meth:`sse`."""
+        models = [
+            {
+                "name": f"models/{id}",
+                "displayName": id.replace("-", " ").title(),
+                "supportedGenerationMethods": (
+                    ["embedContent"] if "embedding" in id else ["generateContent"]
+                ),
+            }
+            for id in ids
+        ]
+        body: dict[str, Any] = {"models": models}
+        if next_page_token is not None:
+            body["nextPageToken"] = next_page_token
+        return cls.json(body, headers=headers, **faults)
+
+    @classmethod
     def json(
         cls,
         body: Any,
@@ -870,6 +1054,83 @@ def _answer_gemini(request: RecordedRequest, server: LocalServer) -> Reply:
     return Reply.gemini_response(server.default_text, model=model, prompt_tokens=prompt_tokens)
 
 
+def _json_object(request: RecordedRequest) -> dict[str, Any] | None:
+    try:
+        payload = request.json()
+    except ValueError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def _answer_openai_embeddings(request: RecordedRequest, server: LocalServer) -> Reply:
+    """Embed each input with :func:`embedding_for`, as OpenAI's embeddings endpoint answers."""
+    payload = _json_object(request)
+    if payload is None:
+        message = "We could not parse the JSON body of your request."
+        return Reply.error(400, message, headers={"Connection": "close"})
+    texts = payload.get("input")
+    texts = [texts] if isinstance(texts, str) else texts
+    if not texts or not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        return Reply.error(400, "'input' must be a string or a non-empty array of strings.")
+    dimensions = payload.get("dimensions", DEFAULT_EMBEDDING_DIMENSIONS)
+    if isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1:
+        return Reply.error(400, f"Invalid 'dimensions': {dimensions!r}.")
+    encoding_format = payload.get("encoding_format") or "float"
+    if encoding_format not in ("float", "base64"):
+        return Reply.error(400, f"Invalid 'encoding_format': {encoding_format!r}.")
+    model = payload.get("model")
+    return Reply.openai_embeddings(
+        [embedding_for(text, dimensions) for text in texts],
+        model=model if isinstance(model, str) else DEFAULT_EMBEDDING_MODEL,
+        encoding_format=encoding_format,
+        prompt_tokens=sum(_count_tokens(text) for text in texts),
+    )
+
+
+def _answer_gemini_embeddings(request: RecordedRequest, server: LocalServer) -> Reply:
+    """Embed each text with :func:`embedding_for`, as Gemini's ``:embedContent`` and
+    ``:batchEmbedContents`` answer; a batch request naming another model is refused."""
+    found = _GEMINI_EMBED_PATH.fullmatch(urlsplit(request.path).path)
+    assert found is not None  # the route matched this pattern
+    payload = _json_object(request)
+    if payload is None:
+        return Reply.gemini_error(400, "Invalid JSON payload received.")
+    batch = found["method"] == "batchEmbedContents"
+    requests = payload.get("requests") if batch else [payload]
+    if not isinstance(requests, list) or not requests:
+        return Reply.gemini_error(400, "* BatchEmbedContentsRequest.requests: is empty")
+    vectors: list[list[float]] = []
+    for number, item in enumerate(requests):
+        if not isinstance(item, dict):
+            return Reply.gemini_error(400, f"Invalid value at 'requests[{number}]'.")
+        if batch and item.get("model") != f"models/{found['model']}":
+            message = f"Model in request {number} does not match the model in the URL."
+            return Reply.gemini_error(400, message)
+        content = item.get("content")
+        parts = content.get("parts") if isinstance(content, dict) else None
+        texts = [part.get("text") if isinstance(part, dict) else None for part in parts or ()]
+        text = "".join(text for text in texts if isinstance(text, str))
+        if not texts or not all(isinstance(text, str) for text in texts):
+            return Reply.gemini_error(400, "* EmbedContentRequest.content: contents is not set")
+        dimensions = item.get("outputDimensionality", DEFAULT_EMBEDDING_DIMENSIONS)
+        if isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1:
+            return Reply.gemini_error(400, f"Invalid outputDimensionality: {dimensions!r}.")
+        vectors.append(embedding_for(text, dimensions))
+    return Reply.gemini_embeddings(vectors, batch=batch)
+
+
+def _answer_models(request: RecordedRequest, server: LocalServer) -> Reply:
+    """List :data:`DEFAULT_MODEL_IDS` in one page, in the shape the request's headers ask for:
+    Anthropic's with ``anthropic-version``, Gemini's with ``x-goog-api-key`` or Gemini's query
+    parameters, else OpenAI's."""
+    query = parse_qs(urlsplit(request.path).query)
+    if "anthropic-version" in request.headers:
+        return Reply.anthropic_models(DEFAULT_MODEL_IDS["anthropic"])
+    if "x-goog-api-key" in request.headers or query.keys() & {"key", "pageSize", "pageToken"}:
+        return Reply.gemini_models(DEFAULT_MODEL_IDS["gemini"])
+    return Reply.openai_models(DEFAULT_MODEL_IDS["openai"])
+
+
 def _answer_unknown(request: RecordedRequest) -> Reply:
     path = urlsplit(request.path).path
     message = f"Invalid URL ({request.method} {path})"
@@ -879,6 +1140,7 @@ def _answer_unknown(request: RecordedRequest) -> Reply:
 _ROUTES: dict[tuple[str, str], _Route] = {
     ("POST", "/v1/chat/completions"): _answer_openai_chat,
     ("POST", "/v1/messages"): _answer_anthropic_messages,
+    ("POST", "/v1/embeddings"): _answer_openai_embeddings,
 }
 """The default answer for each (method, path); other dialects add their endpoints here."""
 
@@ -888,9 +1150,20 @@ _GEMINI_PATH = re.compile(
 
 _AZURE_PATH = re.compile(r".*/openai/deployments/[^/]+/chat/completions")
 
+_GEMINI_EMBED_PATH = re.compile(
+    r".*/models/(?P<model>[^/]+):(?P<method>embedContent|batchEmbedContents)"
+)
+
+_AZURE_EMBED_PATH = re.compile(r".*/openai/deployments/[^/]+/embeddings")
+
+_MODELS_PATH = re.compile(r".*/models")
+
 _PATTERN_ROUTES: list[tuple[str, re.Pattern[str], _Route]] = [
     ("POST", _GEMINI_PATH, _answer_gemini),
     ("POST", _AZURE_PATH, _answer_openai_chat),
+    ("POST", _GEMINI_EMBED_PATH, _answer_gemini_embeddings),
+    ("POST", _AZURE_EMBED_PATH, _answer_openai_embeddings),
+    ("GET", _MODELS_PATH, _answer_models),
 ]
 """Default answers for paths with a variable part (a model name), tried after ``_ROUTES``."""
 

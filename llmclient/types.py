@@ -10,7 +10,7 @@ mappings, typed here as :class:`MessageParam` for editors and type checkers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypedDict
 
 import attrs
@@ -24,10 +24,16 @@ __all__ = [
     "ChunkChoice",
     "CompletionTokensDetails",
     "Delta",
+    "EmbedParams",
+    "Embedding",
+    "EmbeddingResponse",
+    "EmbeddingUsage",
     "FunctionCall",
     "FunctionCallDelta",
+    "ListModelsParams",
     "Message",
     "MessageParam",
+    "Model",
     "PromptTokensDetails",
     "TokenLogprob",
     "ToolCall",
@@ -211,6 +217,55 @@ class ChatCompletionChunk:
     service_tier: str | None = None
 
 
+@attrs.define(slots=True)
+class Embedding:
+    """One input's vector in an :class:`EmbeddingResponse`; ``index`` is the input's position."""
+
+    index: int = 0
+    embedding: list[float] = attrs.field(factory=list)
+    object: str = "embedding"
+
+
+@attrs.define(slots=True)
+class EmbeddingUsage:
+    """Token counts for one embeddings request (embeddings have no completion tokens)."""
+
+    prompt_tokens: int = 0
+    total_tokens: int = 0
+
+
+@attrs.define(slots=True)
+class EmbeddingResponse:
+    """The vectors of an ``embed(...)`` call, one per input, in input order.
+
+    Each vector is a list of floats, whatever ``encoding_format`` was asked for. ``usage`` is
+    None when the provider does not count tokens (Gemini).
+    """
+
+    data: list[Embedding] = attrs.field(factory=list)
+    model: str = ""
+    usage: EmbeddingUsage | None = None
+    object: str = "list"
+
+
+@attrs.define(slots=True)
+class Model:
+    """One model a provider offers, as returned by ``list_models(...)``.
+
+    ``id`` is what goes after ``provider/`` in a model name (Gemini's ``models/`` prefix is
+    removed). ``created`` is a Unix time in seconds and ``owned_by`` the owner, when the provider
+    says (OpenAI-compatible providers; Anthropic gives ``created`` only); ``display_name`` is
+    the human-readable name Anthropic and Gemini give.
+    """
+
+    id: str = ""
+    created: int | None = None
+    owned_by: str | None = None
+    provider: str = ""
+    display_name: str | None = None
+    object: str = "model"
+
+
 class MessageParam(TypedDict, total=False):
     """One message of a request, as a plain dict (extra keys are passed through)."""
 
@@ -222,14 +277,43 @@ class MessageParam(TypedDict, total=False):
     refusal: str | None
 
 
+class EmbedParams(TypedDict, total=False):
+    """The keyword arguments ``embed`` accepts besides ``dimensions`` and ``encoding_format``.
+
+    ``user`` is sent as OpenAI names it (Gemini has no such field). The others are per-call
+    settings, as for ``chat``: ``extra_body`` is merged into the JSON body (into each request of
+    a Gemini batch), ``extra_headers`` into the headers, and ``timeout``, ``max_retries`` and
+    ``api_key`` override the client's for this call.
+    """
+
+    user: str | None
+    extra_body: Mapping[str, Any]
+    extra_headers: Mapping[str, str]
+    timeout: Any
+    max_retries: int
+    api_key: str
+
+
+class ListModelsParams(TypedDict, total=False):
+    """The per-call settings ``list_models`` accepts, as for ``chat``: ``extra_headers`` is
+    merged into the headers, and ``timeout``, ``max_retries`` (for each page) and ``api_key``
+    override the client's for this call."""
+
+    extra_headers: Mapping[str, str]
+    timeout: Any
+    max_retries: int
+    api_key: str
+
+
 class ChatParams(TypedDict, total=False):
     """The keyword arguments every ``chat`` / ``chat_stream`` call accepts.
 
     Sampling and output parameters are sent as OpenAI names them; one set to None is not
-    sent. The last eight are per-call settings that are not sent as parameters:
-    ``extra_body`` is merged into the JSON body, ``extra_headers`` into the headers, and
+    sent. The last nine are per-call settings that are not sent as parameters:
+    ``extra_body`` is merged into the JSON body, ``extra_headers`` into the headers,
     ``timeout``, ``max_retries``, ``api_key`` and the three stream timeouts override the
-    client's for this call.
+    client's for this call, and ``fallbacks`` names the models to try, in order, when the
+    model fails before its first chunk.
     """
 
     temperature: float | None
@@ -259,3 +343,4 @@ class ChatParams(TypedDict, total=False):
     first_chunk_timeout: float | None
     idle_timeout: float | None
     total_timeout: float | None
+    fallbacks: Sequence[str] | None

@@ -19,7 +19,9 @@ from llmclient import (
     AsyncLlmClient,
     ChatCompletion,
     ChatCompletionChunk,
+    EmbeddingResponse,
     LlmClient,
+    Model,
     _retry,
 )
 from llmclient.testing import LocalServer
@@ -121,6 +123,12 @@ class AsyncClientDriver:
         return AsyncStreamDriver(
             self.facade, self.facade.run(self.client.chat_stream(*args, **kwargs))
         )
+
+    def embed(self, *args: Any, **kwargs: Any) -> EmbeddingResponse:
+        return self.facade.run(self.client.embed(*args, **kwargs))
+
+    def list_models(self, *args: Any, **kwargs: Any) -> list[Model]:
+        return self.facade.run(self.client.list_models(*args, **kwargs))
 
     def register_provider(self, *args: Any, **kwargs: Any) -> Any:
         """No I/O, so no await: the client's own method."""

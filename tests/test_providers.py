@@ -488,7 +488,7 @@ def test_providers_argument_registers_for_that_client(facade: Facade, server: Lo
 def test_registered_provider_belongs_to_its_client_only() -> None:
     with LlmClient(api_key=KEY) as one, LlmClient(api_key=KEY) as other:
         one.register_provider("gateway", base_url="https://gw.example.com/v1")
-        assert one._prepare("chat", "gateway/m", USER, {}, stream=False).base_url == (
+        assert one._prepare("chat", "gateway/m", USER, {}, stream=False)[0].base_url == (
             "https://gw.example.com/v1"
         )
         with pytest.raises(UnknownProviderError):
@@ -506,7 +506,7 @@ def test_registered_provider_can_replace_a_built_in_one_for_its_client() -> None
         auth_prefix="",
         api_version="2025-04-01-preview",
     )
-    call = client._prepare("chat", "azure/gpt-4o", USER, {}, stream=False)
+    call = client._prepare("chat", "azure/gpt-4o", USER, {}, stream=False)[0]
     assert call.http_request().url.endswith("?api-version=2025-04-01-preview")
     assert PROVIDERS["azure"].api_version == AZURE_API_VERSION
     client.close()

@@ -37,6 +37,7 @@ PER_CALL_ONLY = {
     "first_chunk_timeout",
     "idle_timeout",
     "total_timeout",
+    "fallbacks",
 }
 
 

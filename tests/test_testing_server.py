@@ -154,11 +154,11 @@ def test_bad_json_body_gets_400(client: httpx.Client) -> None:
 
 
 def test_unknown_path_gets_404(server: LocalServer, client: httpx.Client) -> None:
-    response = client.get("/models")
+    response = client.get("/files")
     assert response.status_code == 404
     assert response.json() == {
         "error": {
-            "message": "Invalid URL (GET /v1/models)",
+            "message": "Invalid URL (GET /v1/files)",
             "type": "invalid_request_error",
             "param": None,
             "code": None,
