@@ -11,7 +11,6 @@ typed errors thus behave exactly as for chat. Nothing here does I/O.
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, NoReturn, TypeVar
 
@@ -19,23 +18,16 @@ import attrs
 
 from ._config import (
     ClientConfig,
-    check_headers,
-    check_timeout,
-    resolve_api_key,
-    resolve_api_version,
-    resolve_base_url,
 )
 from ._providers import Dialect, ProviderSpec, get_dialect
-from ._request import ChatCall, HttpRequest, stream_timeouts
-from ._status import build_status_error
-from .errors import APIStatusError, DecodeError, InvalidRequestError
+from ._request import ChatCall, HttpRequest, resolve_options, stream_timeouts
+from ._status import build_status_error, load_json
+from .errors import APIStatusError, DecodeError
 
 Parsed = TypeVar("Parsed")
 
 #: How the facades turn a call's answer body into what the method returns.
 Parser = Callable[[ChatCall, bytes], Parsed]
-
-_PREVIEW = 80
 
 
 @attrs.frozen
@@ -86,57 +78,16 @@ def endpoint_call(
     ``options`` holds the per-call settings (``api_key``, ``timeout``, ``max_retries``,
     ``extra_headers``, ``extra_body``). Raises an ``InputError`` for any of them that is wrong.
     """
-    base_url, _, base_query = resolve_base_url(config, provider).partition("?")
-    api_key = resolve_api_key(
-        config, provider, options.get("api_key"), base_url_overridden=config.base_url is not None
-    )
-    max_retries = options.get("max_retries")
-    if max_retries is None:
-        max_retries = config.max_retries
-    if not isinstance(max_retries, int) or max_retries < 0:
-        raise InvalidRequestError(f"max_retries must be an int of 0 or more, got {max_retries!r}.")
-    if "timeout" in options:
-        check_timeout(options["timeout"])
-    extra_headers = options.get("extra_headers") or {}
-    check_headers(extra_headers, "extra_headers")
-    extra_body = options.get("extra_body") or {}
-    if not isinstance(extra_body, Mapping):
-        raise InvalidRequestError(
-            f"extra_body must be a dict merged into the JSON body, got {type(extra_body).__name__}."
-        )
-    headers = dict(config.default_headers)
-    headers.update(extra_headers)
     return ChatCall(
-        provider=provider,
         model=model,
         messages=[],
         params=dict(params),
         stream=False,
-        base_url=base_url,
-        api_key=api_key,
-        timeout=options.get("timeout", config.timeout),
-        max_retries=max_retries,
         dialect=endpoint(get_dialect(provider.dialect)),
-        extra_body=extra_body,
-        headers=headers,
-        api_version=resolve_api_version(provider),
         # As for chat's whole answers: only the client's total_timeout applies.
         stream_timeouts=stream_timeouts(config.stream_timeouts, {}, stream=False),
-        base_query=base_query,
+        **resolve_options(config, provider, options),
     )
-
-
-def load_json(body: bytes, provider: str, what: str) -> Any:
-    """An answer body's JSON; ``DecodeError`` naming ``what`` when it is not JSON."""
-    try:
-        return json.loads(body)
-    except UnicodeDecodeError as exc:
-        raise DecodeError(f"{provider}: the {what} is not valid UTF-8.", provider=provider) from exc
-    except ValueError as exc:
-        preview = body[:_PREVIEW].decode("utf-8", "replace")
-        raise DecodeError(
-            f"{provider}: the {what} is not valid JSON ({exc}): {preview!r}", provider=provider
-        ) from exc
 
 
 def load_object(body: bytes, provider: str, what: str) -> dict[str, Any]:

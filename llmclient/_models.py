@@ -24,9 +24,10 @@ from urllib.parse import urlencode
 import attrs
 
 from ._config import ClientConfig
-from ._endpoints import Endpoint, check_keywords, endpoint_call, in_band_error, load_json
+from ._endpoints import Endpoint, check_keywords, endpoint_call, in_band_error
 from ._providers import Dialect, get_provider
 from ._request import ChatCall, HttpRequest
+from ._status import load_json
 from .errors import DecodeError, InvalidRequestError
 from .types import ListModelsParams, Model
 

@@ -192,44 +192,56 @@ def prepare_call(
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"{method_name}() got an unexpected keyword argument {name!r}.{hint}")
     provider, model_name = split_model(model, config.default_provider, config.registry())
+    common = resolve_options(config, provider, params)
+    check_params(params)
+    return ChatCall(
+        model=model_name,
+        messages=normalize_messages(messages),
+        params=sent_params(provider, params),
+        stream=stream,
+        dialect=get_dialect(provider.dialect),
+        stream_timeouts=stream_timeouts(config.stream_timeouts, params, stream=stream),
+        **common,
+    )
+
+
+def resolve_options(
+    config: ClientConfig, provider: ProviderSpec, options: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The :class:`ChatCall` fields every kind of call resolves alike: provider, URL, key,
+    headers and the per-call ``api_key``, ``timeout``, ``max_retries``, ``extra_headers`` and
+    ``extra_body``. Raises an ``InputError`` for any of them that is wrong."""
     base_url, _, base_query = resolve_base_url(config, provider).partition("?")
     api_key = resolve_api_key(
-        config, provider, params.get("api_key"), base_url_overridden=config.base_url is not None
+        config, provider, options.get("api_key"), base_url_overridden=config.base_url is not None
     )
-    max_retries = params.get("max_retries")
+    max_retries = options.get("max_retries")
     if max_retries is None:
         max_retries = config.max_retries
     if not isinstance(max_retries, int) or max_retries < 0:
         raise InvalidRequestError(f"max_retries must be an int of 0 or more, got {max_retries!r}.")
-    check_params(params)
-    if "timeout" in params:
-        check_timeout(params["timeout"])
-    extra_headers = params.get("extra_headers") or {}
+    if "timeout" in options:
+        check_timeout(options["timeout"])
+    extra_headers = options.get("extra_headers") or {}
     check_headers(extra_headers, "extra_headers")
-    extra_body = params.get("extra_body") or {}
+    extra_body = options.get("extra_body") or {}
     if not isinstance(extra_body, Mapping):
         raise InvalidRequestError(
             f"extra_body must be a dict merged into the JSON body, got {type(extra_body).__name__}."
         )
     headers = dict(config.default_headers)
     headers.update(extra_headers)
-    return ChatCall(
-        provider=provider,
-        model=model_name,
-        messages=normalize_messages(messages),
-        params=sent_params(provider, params),
-        stream=stream,
-        base_url=base_url,
-        api_key=api_key,
-        timeout=params.get("timeout", config.timeout),
-        max_retries=max_retries,
-        dialect=get_dialect(provider.dialect),
-        extra_body=extra_body,
-        headers=headers,
-        api_version=resolve_api_version(provider),
-        stream_timeouts=stream_timeouts(config.stream_timeouts, params, stream=stream),
-        base_query=base_query,
-    )
+    return {
+        "provider": provider,
+        "base_url": base_url,
+        "base_query": base_query,
+        "api_key": api_key,
+        "timeout": options.get("timeout", config.timeout),
+        "max_retries": max_retries,
+        "extra_body": extra_body,
+        "headers": headers,
+        "api_version": resolve_api_version(provider),
+    }
 
 
 def stream_timeouts(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._retry import parse_retry_after, parse_should_retry
-from .errors import APIStatusError, OverloadedError, status_error_class
+from .errors import APIStatusError, DecodeError, OverloadedError, status_error_class
 
 #: What an error ``type`` or ``code`` inside a body stands for, as an HTTP status.
 ERROR_TYPE_STATUS: Mapping[str, int] = {
@@ -110,3 +110,16 @@ def build_status_error(
         retry_after=parse_retry_after(headers),
         should_retry=parse_should_retry(headers),
     )
+
+
+def load_json(body: bytes, provider: str, what: str = "response body") -> Any:
+    """An answer body's JSON; a ``DecodeError`` naming ``what`` when it is not JSON."""
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError as exc:
+        raise DecodeError(f"{provider}: the {what} is not valid UTF-8.", provider=provider) from exc
+    except ValueError as exc:
+        preview = body[:80].decode("utf-8", "replace")
+        raise DecodeError(
+            f"{provider}: the {what} is not valid JSON ({exc}): {preview!r}", provider=provider
+        ) from exc

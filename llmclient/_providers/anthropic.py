@@ -45,7 +45,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._request import ChatCall, HttpRequest, encode_json
-from .._status import build_status_error, decode_body
+from .._status import build_status_error, decode_body, load_json
 from ..errors import APIStatusError, DecodeError, InvalidRequestError
 from ..sse import ServerSentEvent
 from ..types import (
@@ -123,7 +123,7 @@ class AnthropicDialect:
 
     def parse_completion(self, call: ChatCall, body: bytes) -> ChatCompletion:
         provider = call.provider.name
-        payload = _load_json(body, provider)
+        payload = load_json(body, provider)
         if not isinstance(payload, dict):
             raise DecodeError(
                 f"{provider}: expected a JSON object, got {type(payload).__name__}.",
@@ -523,21 +523,6 @@ def _tool_result(index: int, message: Mapping[str, Any], provider: str) -> dict[
 
 
 # --- answers -----------------------------------------------------------------------------------
-
-
-def _load_json(body: bytes, provider: str) -> Any:
-    try:
-        return json.loads(body)
-    except UnicodeDecodeError as exc:
-        raise DecodeError(
-            f"{provider}: the response body is not valid UTF-8.", provider=provider
-        ) from exc
-    except ValueError as exc:
-        preview = body[:80].decode("utf-8", "replace")
-        raise DecodeError(
-            f"{provider}: the response body is not valid JSON ({exc}): {preview!r}",
-            provider=provider,
-        ) from exc
 
 
 def _finish_reason(stop_reason: Any, json_answer: bool) -> str | None:

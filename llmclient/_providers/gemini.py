@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .._request import ChatCall, HttpRequest, encode_json
-from .._status import build_status_error, decode_body
+from .._status import build_status_error, decode_body, load_json
 from ..errors import APIStatusError, DecodeError, InvalidRequestError
 from ..sse import ServerSentEvent
 from ..types import (
@@ -107,7 +107,7 @@ class GeminiDialect:
 
     def parse_completion(self, call: ChatCall, body: bytes) -> ChatCompletion:
         provider = call.provider.name
-        payload = _load_json(body, provider)
+        payload = load_json(body, provider)
         if not isinstance(payload, dict):
             raise DecodeError(
                 f"{provider}: expected a JSON object, got {type(payload).__name__}.",
@@ -769,18 +769,3 @@ def _retry_delay(details: Any) -> float | None:
 def _describe(number: int, data: str) -> str:
     preview = data if len(data) <= _PREVIEW else data[:_PREVIEW] + "..."
     return f"event #{number} {preview!r}"
-
-
-def _load_json(body: bytes, provider: str) -> Any:
-    try:
-        return json.loads(body)
-    except UnicodeDecodeError as exc:
-        raise DecodeError(
-            f"{provider}: the response body is not valid UTF-8.", provider=provider
-        ) from exc
-    except ValueError as exc:
-        preview = body[:_PREVIEW].decode("utf-8", "replace")
-        raise DecodeError(
-            f"{provider}: the response body is not valid JSON ({exc}): {preview!r}",
-            provider=provider,
-        ) from exc

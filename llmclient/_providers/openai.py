@@ -9,7 +9,7 @@ from typing import Any
 
 from .._convert import structure_chunk, structure_completion
 from .._request import ChatCall, HttpRequest, encode_json
-from .._status import build_status_error, decode_body
+from .._status import build_status_error, decode_body, load_json
 from ..errors import APIStatusError, DecodeError
 from ..sse import ServerSentEvent
 from ..types import ChatCompletion, ChatCompletionChunk
@@ -35,7 +35,7 @@ class OpenAIDialect:
         return HttpRequest("POST", f"{call.base_url}/chat/completions", headers, encode_json(body))
 
     def parse_completion(self, call: ChatCall, body: bytes) -> ChatCompletion:
-        payload = _load_json(body, call.provider.name, "response body")
+        payload = load_json(body, call.provider.name, "response body")
         if not isinstance(payload, dict):
             raise DecodeError(
                 f"{call.provider.name}: expected a JSON object, got {type(payload).__name__}.",
@@ -113,15 +113,3 @@ DIALECT = OpenAIDialect()
 _scan_json: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
     json.JSONDecoder()  # type: ignore[arg-type]  # typeshed types the argument as the scanner
 )
-
-
-def _load_json(body: bytes, provider: str, what: str) -> Any:
-    try:
-        return json.loads(body)
-    except UnicodeDecodeError as exc:
-        raise DecodeError(f"{provider}: the {what} is not valid UTF-8.", provider=provider) from exc
-    except ValueError as exc:
-        preview = body[:_PREVIEW].decode("utf-8", "replace")
-        raise DecodeError(
-            f"{provider}: the {what} is not valid JSON ({exc}): {preview!r}", provider=provider
-        ) from exc
