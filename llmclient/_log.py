@@ -7,10 +7,13 @@ none is made per chunk. Nothing logged holds a key: URLs go through ``redact_url
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from ._redact import redact_url
 from .errors import LlmError
-from .types import ChatCompletionChunk
+
+if TYPE_CHECKING:
+    from ._stream import ChunkParser
 
 logger = logging.getLogger("llmclient")
 logger.addHandler(logging.NullHandler())
@@ -26,15 +29,16 @@ def first_chunk(provider: str, seconds: float) -> None:
         logger.debug("%s: first chunk after %.3fs", provider, seconds)
 
 
-def stream_ended(provider: str, chunks: list[ChatCompletionChunk]) -> None:
+def stream_ended(provider: str, parser: ChunkParser) -> None:
     if not logger.isEnabledFor(logging.DEBUG):
         return
-    finish = [c.finish_reason for chunk in chunks for c in chunk.choices if c.finish_reason]
-    usage = next((chunk.usage for chunk in reversed(chunks) if chunk.usage), None)
+    answer = parser.answer.completion()
+    finish = [choice.finish_reason for choice in answer.choices if choice.finish_reason]
+    usage = answer.usage
     logger.debug(
         "%s: stream ended: %d chunks, finish %s, usage %s",
         provider,
-        len(chunks),
+        parser.count,
         ",".join(finish) or "none",
         f"{usage.prompt_tokens}+{usage.completion_tokens}" if usage else "none",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ._accumulate import accumulate
+from ._accumulate import ChunkAccumulator
 from ._providers import StreamTranslator
 from ._request import ChatCall
 from ._status import build_status_error, decode_body
@@ -19,20 +19,31 @@ MAX_DRAIN = 64 * 1024
 
 
 class ChunkParser:
-    """Feeds raw body bytes through the SSE decoder and the provider's translator."""
+    """Feeds raw body bytes through the SSE decoder and the provider's translator.
 
-    __slots__ = ("_decoder", "_head", "_translator", "chunks", "error", "provider")
+    Chunks are not kept: each one is added to :attr:`answer` as it is produced, so a long
+    stream holds its text, not thousands of chunk objects.
+    """
+
+    __slots__ = ("_decoder", "_head", "_translator", "answer", "count", "error", "provider")
 
     def __init__(self, translator: StreamTranslator, provider: str) -> None:
         self._decoder = SSEDecoder()
         self._translator = translator
         self.provider = provider
-        #: Every chunk produced so far, for the whole answer at the end.
-        self.chunks: list[ChatCompletionChunk] = []
+        #: The whole answer so far, every chunk produced added to it.
+        self.answer = ChunkAccumulator()
+        #: How many chunks have been produced.
+        self.count = 0
         #: An error met after chunks of the same read: raised once those are handed out.
         self.error: LlmError | None = None
         # The body's first bytes, kept until an event arrives, to read an error body from.
         self._head: bytearray | None = bytearray()
+
+    @property
+    def chunks(self) -> ChunkParser:
+        """This parser: what the facades hand to the end-of-stream log line."""
+        return self
 
     @property
     def finished(self) -> bool:
@@ -64,7 +75,7 @@ class ChunkParser:
                 translator.translate(event, out)
             if decoder.pending_error is not None and not translator.finished:
                 raise decoder.pending_error
-            if translator.finished and not out and not self.chunks:
+            if translator.finished and not out and not self.count:
                 raise IncompleteStreamError(
                     f"{self.provider}: the stream ended before its first chunk; "
                     "there is no answer.",
@@ -76,7 +87,11 @@ class ChunkParser:
             if not out:
                 raise
             self.error = exc
-        self.chunks.extend(out)
+        if out:
+            self.count += len(out)
+            add = self.answer.add
+            for chunk in out:
+                add(chunk)
         return out
 
     def end(self) -> None:
@@ -106,7 +121,7 @@ class ChunkParser:
                 "there is no complete answer.",
                 provider=self.provider,
             )
-        return accumulate(self.chunks)
+        return self.answer.completion()
 
 
 def needs_error_body(status: int, headers: Mapping[str, str]) -> bool:
