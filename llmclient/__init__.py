@@ -66,6 +66,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncChatStream",
+    "AsyncHooks",
     "AsyncLlmClient",
     "AuthenticationError",
     "BadRequestError",
@@ -87,6 +88,7 @@ __all__ = [
     "EventTooLargeError",
     "FunctionCall",
     "FunctionCallDelta",
+    "Hooks",
     "IncompleteStreamError",
     "InputError",
     "InternalServerError",
@@ -119,6 +121,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from ._async import AsyncChatStream, AsyncLlmClient
+    from .hooks import AsyncHooks, Hooks
 
 
 def __getattr__(name: str) -> Any:
@@ -127,4 +130,8 @@ def __getattr__(name: str) -> Any:
         from . import _async
 
         return getattr(_async, name)
+    if name in ("Hooks", "AsyncHooks"):  # likewise, hooks cost nothing until used
+        from . import hooks
+
+        return getattr(hooks, name)
     raise AttributeError(f"module 'llmclient' has no attribute {name!r}")

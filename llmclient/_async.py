@@ -6,6 +6,8 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from functools import partial
+from itertools import pairwise
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -43,7 +45,12 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._hooks import AsyncTrace
+    from .hooks import AsyncHooks, Hooks
     from .types import ChatParams, EmbedParams, ListModelsParams
+
+    #: One attempt at a call: what the retrier calls, and retries while the policy allows.
+    Step = Callable[[ChatCall, CallTimer | None, AsyncTrace | None], Awaitable[T]]
 
 
 class AsyncChatStream:
@@ -58,7 +65,7 @@ class AsyncChatStream:
     releases the connection.
     """
 
-    __slots__ = ("_closed", "_parser", "_pending", "_raw", "_timer", "response")
+    __slots__ = ("_closed", "_parser", "_pending", "_raw", "_timer", "_trace", "response")
 
     def __init__(
         self, response: httpx.Response, parser: ChunkParser, timer: CallTimer | None = None
@@ -69,18 +76,24 @@ class AsyncChatStream:
         self._parser = parser
         self._pending: deque[ChatCompletionChunk] = deque()
         self._closed = False
+        #: Set once the first chunk has arrived, when the client has hooks.
+        self._trace: AsyncTrace | None = None
 
     def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
         return self
 
     async def __anext__(self) -> ChatCompletionChunk:
-        if self._pending:
-            return self._pending.popleft()
-        if not self._closed:
+        pending = self._pending
+        if not pending:
+            if self._closed:
+                raise StopAsyncIteration
             await self._read_more()
-            if self._pending:
-                return self._pending.popleft()
-        raise StopAsyncIteration
+            if not pending:
+                raise StopAsyncIteration
+        chunk = pending.popleft()
+        if self._trace is not None:
+            await self._trace.chunk(chunk)
+        return chunk
 
     async def _read_more(self) -> None:
         """Read until a chunk is pending or the stream has ended; close on end or error."""
@@ -106,11 +119,15 @@ class AsyncChatStream:
             await self.aclose()
             error = transport_error(exc, parser.provider, "while streaming", self._timer)
             _log.failed(parser.provider, error)
+            if self._trace is not None:
+                await self._trace.error(error)
             raise error from exc
         except BaseException as exc:
             await self.aclose()
             if isinstance(exc, LlmError):
                 _log.failed(parser.provider, exc)
+                if self._trace is not None:
+                    await self._trace.error(exc)
             raise
 
     async def text(self) -> AsyncIterator[str]:
@@ -146,6 +163,8 @@ class AsyncChatStream:
             pass  # the answer is complete: a failure past its end marker loses nothing
         finally:
             await self.aclose()
+        if self._trace is not None:
+            await self._trace.end()
 
     async def aclose(self) -> None:
         """Stop reading and release the connection. Calling it again does nothing."""
@@ -207,7 +226,12 @@ class AsyncLlmClient(BaseClient):
         idle_timeout: the longest gap between chunks once streaming; comments and pings do
             not count as progress.
         total_timeout: a deadline for a whole call, retries and iteration included.
+        hooks: :class:`~llmclient.hooks.AsyncHooks` or :class:`~llmclient.hooks.Hooks` objects
+            told of every call's steps (requests, retries, chunks, the end with usage and
+            latency, errors); async ones are awaited.
     """
+
+    _awaits_hooks = True
 
     def __init__(
         self,
@@ -224,6 +248,7 @@ class AsyncLlmClient(BaseClient):
         first_chunk_timeout: float | None = None,
         idle_timeout: float | None = None,
         total_timeout: float | None = None,
+        hooks: Sequence[AsyncHooks | Hooks] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -238,6 +263,7 @@ class AsyncLlmClient(BaseClient):
             first_chunk_timeout=first_chunk_timeout,
             idle_timeout=idle_timeout,
             total_timeout=total_timeout,
+            hooks=hooks,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
@@ -256,14 +282,7 @@ class AsyncLlmClient(BaseClient):
         an :class:`~llmclient.errors.APIError` when the provider fails after retries.
         """
         calls = self._prepare("chat", model, messages, params, stream=False)
-        for call in calls[:-1]:
-            try:
-                return await self._retried(self._complete, call)
-            except LlmError as exc:
-                if not falls_back(exc):
-                    raise
-                _log.fell_back(call.provider.name, call.model, exc)
-        return await self._retried(self._complete, calls[-1])
+        return await self._first_answer("chat", self._complete, calls)
 
     async def chat_stream(
         self,
@@ -279,25 +298,67 @@ class AsyncLlmClient(BaseClient):
         to the next model; after the first chunk there is no fallback.
         """
         calls = self._prepare("chat_stream", model, messages, params, stream=True)
-        for call in calls[:-1]:
+        return await self._first_answer("chat_stream", self._open_stream, calls)
+
+    async def _first_answer(self, method: str, step: Step[T], calls: list[ChatCall]) -> T:
+        """The answer of the first model in ``calls`` that gives one: a failure before its
+        first chunk (retries spent) moves on to the next model when it is one that falls back."""
+        started = time.monotonic()
+        for call, next_call in pairwise(calls):
             try:
-                return await self._retried(self._open_stream, call)
+                return await self._retried(
+                    step, call, self._trace(method, call, started), next_call
+                )
             except LlmError as exc:
                 if not falls_back(exc):
                     raise
                 _log.fell_back(call.provider.name, call.model, exc)
-        return await self._retried(self._open_stream, calls[-1])
+        last = calls[-1]
+        return await self._retried(step, last, self._trace(method, last, started))
+
+    def _trace(
+        self, method: str, call: ChatCall, started: float | None = None
+    ) -> AsyncTrace | None:
+        """What the hooks see of one model's call; None without hooks."""
+        if self._hooks is None:
+            return None
+        return self._hooks.async_trace(
+            method, call, time.monotonic() if started is None else started
+        )
 
     async def _retried(
-        self, step: Callable[[ChatCall, CallTimer | None], Awaitable[T]], call: ChatCall
+        self,
+        step: Step[T],
+        call: ChatCall,
+        trace: AsyncTrace | None,
+        next_call: ChatCall | None = None,
+        timer: CallTimer | None = None,
     ) -> T:
-        """``step`` for one model, retried before its first chunk as the policy says."""
-        timer = CallTimer.for_call(call)
-        clock = timer.clock if timer else None
-        return await async_retrying(call.max_retries, clock)(step, call, timer)
+        """``step`` for one model, retried before its first chunk as the policy says.
 
-    async def _send(self, call: ChatCall, timer: CallTimer | None) -> httpx.Response:
+        A final failure goes to the hooks, with the model it falls back to (``next_call``).
+        ``timer`` is the call's own (one per model when None).
+        """
+        if timer is None:
+            timer = CallTimer.for_call(call)
+        clock = timer.clock if timer else None
+        if trace is None:
+            return await async_retrying(call.max_retries, clock)(step, call, timer, trace)
+        try:
+            return await async_retrying(call.max_retries, clock, trace.retry)(
+                step, call, timer, trace
+            )
+        except LlmError as exc:
+            fallback = next_call is not None and falls_back(exc)
+            await trace.error(exc, next_call if fallback else None)
+            raise
+
+    async def _send(
+        self, call: ChatCall, timer: CallTimer | None, trace: AsyncTrace | None
+    ) -> httpx.Response:
         request = build_httpx_request(self._http, call, timer)
+        if trace is not None:
+            await trace.request(str(request.url))
         try:
             response = await self._http.send(request, stream=True)
         except httpx.RequestError as exc:
@@ -329,18 +390,26 @@ class AsyncLlmClient(BaseClient):
                 timer.stop()  # before the connection can go back to the pool
             await response.aclose()
 
-    async def _complete(self, call: ChatCall, timer: CallTimer | None) -> ChatCompletion:
-        response = await self._send(call, timer)
+    async def _complete(
+        self, call: ChatCall, timer: CallTimer | None, trace: AsyncTrace | None
+    ) -> ChatCompletion:
+        response = await self._send(call, timer, trace)
         status, headers = response.status_code, response.headers
         if not 200 <= status < 300:
             raise call.dialect.parse_error(
                 call, status, headers, await self._read(call, response, timer, MAX_ERROR_BODY)
             )
-        return call.dialect.parse_completion(call, await self._read(call, response, timer))
+        completion = call.dialect.parse_completion(call, await self._read(call, response, timer))
+        if trace is not None:
+            trace.answered(completion.usage, completion.choices)
+            await trace.end()
+        return completion
 
-    async def _open_stream(self, call: ChatCall, timer: CallTimer | None) -> AsyncChatStream:
+    async def _open_stream(
+        self, call: ChatCall, timer: CallTimer | None, trace: AsyncTrace | None
+    ) -> AsyncChatStream:
         started = time.monotonic()
-        response = await self._send(call, timer)
+        response = await self._send(call, timer, trace)
         status, headers = response.status_code, response.headers
         if needs_error_body(status, headers):
             body = await self._read(call, response, timer, MAX_ERROR_BODY)
@@ -349,6 +418,9 @@ class AsyncLlmClient(BaseClient):
         stream = AsyncChatStream(response, parser, timer)
         await stream._read_more()  # the first chunk, or the error, arrives before we return
         _log.first_chunk(call.provider.name, time.monotonic() - started)
+        if trace is not None:
+            stream._trace = trace  # from here on, failures are the stream's, not retried
+            await trace.first_chunk(stream._pending[0])
         return stream
 
     async def embed(
@@ -370,7 +442,14 @@ class AsyncLlmClient(BaseClient):
         :class:`~llmclient.errors.APIError` when the provider fails after retries.
         """
         call = prepare_embed(self._config, model, input, dimensions, encoding_format, params)
-        return await self._call_endpoint(call, parse_embeddings, CallTimer.for_call(call))
+        trace = self._trace("embed", call)
+        embeddings = await self._retried(
+            partial(self._endpoint_attempt, parse_embeddings), call, trace
+        )
+        if trace is not None:
+            trace.answered(embeddings.usage)
+            await trace.end()
+        return embeddings
 
     async def list_models(
         self, provider: str | None = None, **params: Unpack[ListModelsParams]
@@ -383,29 +462,28 @@ class AsyncLlmClient(BaseClient):
         and an :class:`~llmclient.errors.APIError` when the provider fails after retries.
         """
         call = prepare_list_models(self._config, provider, params)
+        trace = self._trace("list_models", call)
         timer = CallTimer.for_call(call)  # one total_timeout for all the pages
+        step = partial(self._endpoint_attempt, parse_models_page)
         models: list[Model] = []
         page_call: ChatCall | None = call
         while page_call is not None:
-            page = await self._call_endpoint(page_call, parse_models_page, timer)
+            page = await self._retried(step, page_call, trace, timer=timer)
             models += page.models
             page_call = next_page(page_call, page)
+        if trace is not None:
+            await trace.end()
         return models
 
-    async def _call_endpoint(
-        self, call: ChatCall, parse: Parser[Parsed], timer: CallTimer | None
-    ) -> Parsed:
-        """A non-chat endpoint's answer, parsed; retried as a chat call is."""
-        clock = timer.clock if timer else None
-        parsed: Parsed = await async_retrying(call.max_retries, clock)(
-            self._endpoint_attempt, call, parse, timer
-        )
-        return parsed
-
     async def _endpoint_attempt(
-        self, call: ChatCall, parse: Parser[Parsed], timer: CallTimer | None
+        self,
+        parse: Parser[Parsed],
+        call: ChatCall,
+        timer: CallTimer | None,
+        trace: AsyncTrace | None,
     ) -> Parsed:
-        response = await self._send(call, timer)
+        """One attempt at a non-chat endpoint: its answer, parsed."""
+        response = await self._send(call, timer, trace)
         status, headers = response.status_code, response.headers
         if not 200 <= status < 300:
             raise call.dialect.parse_error(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 import httpx
@@ -13,6 +13,9 @@ from ._providers import ProviderSpec, check_provider
 from ._request import ChatCall, make_stream_timeouts, prepare_call
 from .errors import InvalidRequestError
 
+if TYPE_CHECKING:
+    from ._hooks import HookSet
+
 #: Enough connections for hundreds of concurrent streams from one client.
 DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
 
@@ -21,6 +24,8 @@ class BaseClient:
     """Configuration shared by both facades; subclasses add the httpx client and the I/O."""
 
     _config: ClientConfig
+    #: Whether the client awaits its hooks (the asyncio one), so takes ``AsyncHooks`` too.
+    _awaits_hooks: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -37,6 +42,7 @@ class BaseClient:
         first_chunk_timeout: float | None = None,
         idle_timeout: float | None = None,
         total_timeout: float | None = None,
+        hooks: Iterable[object] | None = None,
     ) -> None:
         check_timeout(timeout)
         # With the user's own httpx client, its timeout stands unless one was passed here too.
@@ -52,6 +58,11 @@ class BaseClient:
             providers={spec.name: check_provider(spec) for spec in providers or ()},
             stream_timeouts=make_stream_timeouts(first_chunk_timeout, idle_timeout, total_timeout),
         )
+        self._hooks: HookSet | None = None
+        if hooks is not None:
+            from ._hooks import HookSet  # only clients with hooks pay for importing them
+
+            self._hooks = HookSet.build(hooks, type(self).__name__, self._awaits_hooks)
 
     def register_provider(
         self,

@@ -9,7 +9,7 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import NoReturn
 
 import tenacity
@@ -147,26 +147,56 @@ def _stop(max_retries: int, clock: StreamClock | None) -> tenacity.stop.stop_bas
     return attempts | _stop_before_deadline(clock)
 
 
-def retrying(max_retries: int, clock: StreamClock | None = None) -> tenacity.Retrying:
+#: Told of each retry: the failed attempt's number, its error, and the pause before the next.
+OnRetry = Callable[[int, BaseException, float], None]
+AsyncOnRetry = Callable[[int, BaseException, float], Awaitable[None]]
+
+
+def _failure(state: tenacity.RetryCallState) -> tuple[int, BaseException, float]:
+    exc = state.outcome.exception() if state.outcome else None
+    assert exc is not None  # only failed attempts are retried
+    return state.attempt_number, exc, state.upcoming_sleep
+
+
+def retrying(
+    max_retries: int, clock: StreamClock | None = None, on_retry: OnRetry | None = None
+) -> tenacity.Retrying:
     """A blocking retrier for ``max_retries`` retries after the first attempt.
 
-    With a clock that has a total deadline, no retry starts after it.
+    With a clock that has a total deadline, no retry starts after it. ``on_retry`` is called
+    before each pause.
     """
+    before_sleep = _log_retry
+    if on_retry is not None:
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            _log_retry(state)
+            on_retry(*_failure(state))
+
     return tenacity.Retrying(
         stop=_stop(max_retries, clock),
         wait=_wait,
         retry=_should_retry,
-        before_sleep=_log_retry,
+        before_sleep=before_sleep,
         retry_error_callback=_give_up,
     )
 
 
-def async_retrying(max_retries: int, clock: StreamClock | None = None) -> tenacity.AsyncRetrying:
+def async_retrying(
+    max_retries: int, clock: StreamClock | None = None, on_retry: AsyncOnRetry | None = None
+) -> tenacity.AsyncRetrying:
     """The asyncio twin of :func:`retrying`: the same policy, only the sleep differs."""
+    before_sleep: Callable[[tenacity.RetryCallState], Awaitable[None] | None] = _log_retry
+    if on_retry is not None:
+
+        async def before_sleep(state: tenacity.RetryCallState) -> None:
+            _log_retry(state)
+            await on_retry(*_failure(state))
+
     return tenacity.AsyncRetrying(
         stop=_stop(max_retries, clock),
         wait=_wait,
         retry=_should_retry,
-        before_sleep=_log_retry,
+        before_sleep=before_sleep,
         retry_error_callback=_give_up,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
+from itertools import pairwise
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -42,7 +44,12 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._hooks import Trace
+    from .hooks import Hooks
     from .types import ChatParams, EmbedParams, ListModelsParams
+
+    #: One attempt at a call: what the retrier calls, and retries while the policy allows.
+    Step = Callable[[ChatCall, CallTimer | None, Trace | None], T]
 
 
 class ChatStream:
@@ -57,7 +64,7 @@ class ChatStream:
     releases the connection.
     """
 
-    __slots__ = ("_closed", "_parser", "_pending", "_raw", "_timer", "response")
+    __slots__ = ("_closed", "_parser", "_pending", "_raw", "_timer", "_trace", "response")
 
     def __init__(
         self, response: httpx.Response, parser: ChunkParser, timer: CallTimer | None = None
@@ -68,18 +75,24 @@ class ChatStream:
         self._parser = parser
         self._pending: deque[ChatCompletionChunk] = deque()
         self._closed = False
+        #: Set once the first chunk has arrived, when the client has hooks.
+        self._trace: Trace | None = None
 
     def __iter__(self) -> Iterator[ChatCompletionChunk]:
         return self
 
     def __next__(self) -> ChatCompletionChunk:
-        if self._pending:
-            return self._pending.popleft()
-        if not self._closed:
+        pending = self._pending
+        if not pending:
+            if self._closed:
+                raise StopIteration
             self._read_more()
-            if self._pending:
-                return self._pending.popleft()
-        raise StopIteration
+            if not pending:
+                raise StopIteration
+        chunk = pending.popleft()
+        if self._trace is not None:
+            self._trace.chunk(chunk)
+        return chunk
 
     def _read_more(self) -> None:
         """Read until a chunk is pending or the stream has ended; close on end or error."""
@@ -105,11 +118,15 @@ class ChatStream:
             self.close()
             error = transport_error(exc, parser.provider, "while streaming", self._timer)
             _log.failed(parser.provider, error)
+            if self._trace is not None:
+                self._trace.error(error)
             raise error from exc
         except BaseException as exc:
             self.close()
             if isinstance(exc, LlmError):
                 _log.failed(parser.provider, exc)
+                if self._trace is not None:
+                    self._trace.error(exc)
             raise
 
     def text(self) -> Iterator[str]:
@@ -145,6 +162,8 @@ class ChatStream:
             pass  # the answer is complete: a failure past its end marker loses nothing
         finally:
             self.close()
+        if self._trace is not None:
+            self._trace.end()
 
     def close(self) -> None:
         """Stop reading and release the connection. Calling it again does nothing."""
@@ -190,6 +209,8 @@ class LlmClient(BaseClient):
         idle_timeout: the longest gap between chunks once streaming; comments and pings do
             not count as progress.
         total_timeout: a deadline for a whole call, retries and iteration included.
+        hooks: :class:`~llmclient.hooks.Hooks` objects told of every call's steps (requests,
+            retries, chunks, the end with usage and latency, errors).
     """
 
     def __init__(
@@ -207,6 +228,7 @@ class LlmClient(BaseClient):
         first_chunk_timeout: float | None = None,
         idle_timeout: float | None = None,
         total_timeout: float | None = None,
+        hooks: Sequence[Hooks] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -221,6 +243,7 @@ class LlmClient(BaseClient):
             first_chunk_timeout=first_chunk_timeout,
             idle_timeout=idle_timeout,
             total_timeout=total_timeout,
+            hooks=hooks,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
@@ -239,14 +262,7 @@ class LlmClient(BaseClient):
         an :class:`~llmclient.errors.APIError` when the provider fails after retries.
         """
         calls = self._prepare("chat", model, messages, params, stream=False)
-        for call in calls[:-1]:
-            try:
-                return self._retried(self._complete, call)
-            except LlmError as exc:
-                if not falls_back(exc):
-                    raise
-                _log.fell_back(call.provider.name, call.model, exc)
-        return self._retried(self._complete, calls[-1])
+        return self._first_answer("chat", self._complete, calls)
 
     def chat_stream(
         self,
@@ -262,23 +278,57 @@ class LlmClient(BaseClient):
         to the next model; after the first chunk there is no fallback.
         """
         calls = self._prepare("chat_stream", model, messages, params, stream=True)
-        for call in calls[:-1]:
+        return self._first_answer("chat_stream", self._open_stream, calls)
+
+    def _first_answer(self, method: str, step: Step[T], calls: list[ChatCall]) -> T:
+        """The answer of the first model in ``calls`` that gives one: a failure before its
+        first chunk (retries spent) moves on to the next model when it is one that falls back."""
+        started = time.monotonic()
+        for call, next_call in pairwise(calls):
             try:
-                return self._retried(self._open_stream, call)
+                return self._retried(step, call, self._trace(method, call, started), next_call)
             except LlmError as exc:
                 if not falls_back(exc):
                     raise
                 _log.fell_back(call.provider.name, call.model, exc)
-        return self._retried(self._open_stream, calls[-1])
+        last = calls[-1]
+        return self._retried(step, last, self._trace(method, last, started))
 
-    def _retried(self, step: Callable[[ChatCall, CallTimer | None], T], call: ChatCall) -> T:
-        """``step`` for one model, retried before its first chunk as the policy says."""
-        timer = CallTimer.for_call(call)
+    def _trace(self, method: str, call: ChatCall, started: float | None = None) -> Trace | None:
+        """What the hooks see of one model's call; None without hooks."""
+        if self._hooks is None:
+            return None
+        return self._hooks.trace(method, call, time.monotonic() if started is None else started)
+
+    def _retried(
+        self,
+        step: Step[T],
+        call: ChatCall,
+        trace: Trace | None,
+        next_call: ChatCall | None = None,
+        timer: CallTimer | None = None,
+    ) -> T:
+        """``step`` for one model, retried before its first chunk as the policy says.
+
+        A final failure goes to the hooks, with the model it falls back to (``next_call``).
+        ``timer`` is the call's own (one per model when None).
+        """
+        if timer is None:
+            timer = CallTimer.for_call(call)
         clock = timer.clock if timer else None
-        return retrying(call.max_retries, clock)(step, call, timer)
+        if trace is None:
+            return retrying(call.max_retries, clock)(step, call, timer, trace)
+        try:
+            return retrying(call.max_retries, clock, trace.retry)(step, call, timer, trace)
+        except LlmError as exc:
+            fallback = next_call is not None and falls_back(exc)
+            trace.error(exc, next_call if fallback else None)
+            raise
 
-    def _send(self, call: ChatCall, timer: CallTimer | None) -> httpx.Response:
+    def _send(self, call: ChatCall, timer: CallTimer | None, trace: Trace | None) -> httpx.Response:
         request = build_httpx_request(self._http, call, timer)
+        if trace is not None:
+            trace.request(str(request.url))
         try:
             response = self._http.send(request, stream=True)
         except httpx.RequestError as exc:
@@ -310,18 +360,26 @@ class LlmClient(BaseClient):
                 timer.stop()  # before the connection can go back to the pool
             response.close()
 
-    def _complete(self, call: ChatCall, timer: CallTimer | None) -> ChatCompletion:
-        response = self._send(call, timer)
+    def _complete(
+        self, call: ChatCall, timer: CallTimer | None, trace: Trace | None
+    ) -> ChatCompletion:
+        response = self._send(call, timer, trace)
         status, headers = response.status_code, response.headers
         if not 200 <= status < 300:
             raise call.dialect.parse_error(
                 call, status, headers, self._read(call, response, timer, MAX_ERROR_BODY)
             )
-        return call.dialect.parse_completion(call, self._read(call, response, timer))
+        completion = call.dialect.parse_completion(call, self._read(call, response, timer))
+        if trace is not None:
+            trace.answered(completion.usage, completion.choices)
+            trace.end()
+        return completion
 
-    def _open_stream(self, call: ChatCall, timer: CallTimer | None) -> ChatStream:
+    def _open_stream(
+        self, call: ChatCall, timer: CallTimer | None, trace: Trace | None
+    ) -> ChatStream:
         started = time.monotonic()
-        response = self._send(call, timer)
+        response = self._send(call, timer, trace)
         status, headers = response.status_code, response.headers
         if needs_error_body(status, headers):
             body = self._read(call, response, timer, MAX_ERROR_BODY)
@@ -330,6 +388,9 @@ class LlmClient(BaseClient):
         stream = ChatStream(response, parser, timer)
         stream._read_more()  # the first chunk, or the error, arrives before we return
         _log.first_chunk(call.provider.name, time.monotonic() - started)
+        if trace is not None:
+            stream._trace = trace  # from here on, failures are the stream's, not retried
+            trace.first_chunk(stream._pending[0])
         return stream
 
     def embed(
@@ -351,7 +412,12 @@ class LlmClient(BaseClient):
         :class:`~llmclient.errors.APIError` when the provider fails after retries.
         """
         call = prepare_embed(self._config, model, input, dimensions, encoding_format, params)
-        return self._call_endpoint(call, parse_embeddings, CallTimer.for_call(call))
+        trace = self._trace("embed", call)
+        embeddings = self._retried(partial(self._endpoint_attempt, parse_embeddings), call, trace)
+        if trace is not None:
+            trace.answered(embeddings.usage)
+            trace.end()
+        return embeddings
 
     def list_models(
         self, provider: str | None = None, **params: Unpack[ListModelsParams]
@@ -364,29 +430,28 @@ class LlmClient(BaseClient):
         and an :class:`~llmclient.errors.APIError` when the provider fails after retries.
         """
         call = prepare_list_models(self._config, provider, params)
+        trace = self._trace("list_models", call)
         timer = CallTimer.for_call(call)  # one total_timeout for all the pages
+        step = partial(self._endpoint_attempt, parse_models_page)
         models: list[Model] = []
         page_call: ChatCall | None = call
         while page_call is not None:
-            page = self._call_endpoint(page_call, parse_models_page, timer)
+            page = self._retried(step, page_call, trace, timer=timer)
             models += page.models
             page_call = next_page(page_call, page)
+        if trace is not None:
+            trace.end()
         return models
 
-    def _call_endpoint(
-        self, call: ChatCall, parse: Parser[Parsed], timer: CallTimer | None
-    ) -> Parsed:
-        """A non-chat endpoint's answer, parsed; retried as a chat call is."""
-        clock = timer.clock if timer else None
-        parsed: Parsed = retrying(call.max_retries, clock)(
-            self._endpoint_attempt, call, parse, timer
-        )
-        return parsed
-
     def _endpoint_attempt(
-        self, call: ChatCall, parse: Parser[Parsed], timer: CallTimer | None
+        self,
+        parse: Parser[Parsed],
+        call: ChatCall,
+        timer: CallTimer | None,
+        trace: Trace | None,
     ) -> Parsed:
-        response = self._send(call, timer)
+        """One attempt at a non-chat endpoint: its answer, parsed."""
+        response = self._send(call, timer, trace)
         status, headers = response.status_code, response.headers
         if not 200 <= status < 300:
             raise call.dialect.parse_error(
