@@ -10,7 +10,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import tenacity
 
@@ -18,6 +18,8 @@ from ._timeouts import StreamClock
 from .errors import APIConnectionError, APIError, APIStatusError, IncompleteStreamError
 
 logger = logging.getLogger("llmclient")
+
+T = TypeVar("T")
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 #: An error event inside a stream is retried only when its type is transient.
@@ -200,3 +202,64 @@ def async_retrying(
         before_sleep=before_sleep,
         retry_error_callback=_give_up,
     )
+
+
+def _replaying(first: Exception, step: Callable[..., T]) -> Callable[..., T]:
+    """``step``, except that its first call raises ``first`` (an attempt already made)."""
+    pending = [first]
+
+    def attempt(*args: Any) -> T:
+        if pending:
+            raise pending.pop()
+        return step(*args)
+
+    return attempt
+
+
+def retry_call(
+    max_retries: int,
+    clock: StreamClock | None,
+    on_retry: OnRetry | None,
+    step: Callable[..., T],
+    *args: Any,
+) -> T:
+    """``step(*args)``, retried as the policy says.
+
+    Most calls succeed at once, and a tenacity retrier costs tens of microseconds to build and
+    run, so the first attempt is made before one exists. A failed first attempt is handed to
+    it as its own first attempt (replayed, not sent again): counting, backoff, deadlines and
+    giving up are tenacity's either way.
+    """
+    try:
+        return step(*args)
+    except Exception as exc:
+        return retrying(max_retries, clock, on_retry)(_replaying(exc, step), *args)
+
+
+def _async_replaying(
+    first: Exception, step: Callable[..., Awaitable[T]]
+) -> Callable[..., Awaitable[T]]:
+    """The asyncio twin of :func:`_replaying`."""
+    pending = [first]
+
+    async def attempt(*args: Any) -> T:
+        if pending:
+            raise pending.pop()
+        return await step(*args)
+
+    return attempt
+
+
+async def async_retry_call(
+    max_retries: int,
+    clock: StreamClock | None,
+    on_retry: AsyncOnRetry | None,
+    step: Callable[..., Awaitable[T]],
+    *args: Any,
+) -> T:
+    """The asyncio twin of :func:`retry_call`."""
+    try:
+        return await step(*args)
+    except Exception as exc:
+        retrier = async_retrying(max_retries, clock, on_retry)
+        return await retrier(_async_replaying(exc, step), *args)

@@ -20,7 +20,7 @@ from ._endpoints import Parsed, Parser
 from ._models import next_page, parse_models_page, prepare_list_models
 from ._providers import ProviderSpec
 from ._request import ChatCall
-from ._retry import falls_back, retrying
+from ._retry import falls_back, retry_call
 from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
 from ._transport import (
     build_httpx_request,
@@ -316,13 +316,13 @@ class LlmClient(BaseClient):
         if timer is None:
             timer = CallTimer.for_call(call)
         clock = timer.clock if timer else None
-        if trace is None:
-            return retrying(call.max_retries, clock)(step, call, timer, trace)
+        on_retry = None if trace is None else trace.retry
         try:
-            return retrying(call.max_retries, clock, trace.retry)(step, call, timer, trace)
+            return retry_call(call.max_retries, clock, on_retry, step, call, timer, trace)
         except LlmError as exc:
-            fallback = next_call is not None and falls_back(exc)
-            trace.error(exc, next_call if fallback else None)
+            if trace is not None:
+                fallback = next_call is not None and falls_back(exc)
+                trace.error(exc, next_call if fallback else None)
             raise
 
     def _send(self, call: ChatCall, timer: CallTimer | None, trace: Trace | None) -> httpx.Response:
