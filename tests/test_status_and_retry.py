@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -551,3 +552,65 @@ def test_retrier_with_zero_retries_tries_once() -> None:
         retrier(fail)
     assert info.value.attempts == 1
     assert sleeps == []
+
+
+# --- retry_call: the first attempt before any retrier, the rest through tenacity ------------
+
+
+def steps_failing(*errors: Exception) -> tuple[Any, list[str]]:
+    """A step that raises ``errors`` in turn, then answers; and the list of its calls."""
+    calls: list[str] = []
+    pending = list(errors)
+
+    def step(argument: str) -> str:
+        calls.append(argument)
+        if pending:
+            raise pending.pop(0)
+        return f"answer to {argument}"
+
+    return step, calls
+
+
+def test_retry_call_answers_from_the_first_attempt() -> None:
+    step, calls = steps_failing()
+    assert _retry.retry_call(2, None, None, step, "q") == "answer to q"
+    assert calls == ["q"]
+
+
+def test_retry_call_counts_a_failed_first_attempt_as_tenacitys_first() -> None:
+    told: list[tuple[int, float]] = []
+    step, calls = steps_failing(status_error(503, {"retry-after-ms": "1"}), status_error(503))
+    answer = _retry.retry_call(2, None, lambda n, exc, delay: told.append((n, delay)), step, "q")
+    assert answer == "answer to q"
+    assert calls == ["q"] * 3  # the failed first attempt is replayed, never sent again
+    assert [n for n, _ in told] == [1, 2]
+    assert told[0][1] == 0.001
+
+
+@pytest.mark.parametrize(("max_retries", "attempts"), [(0, 1), (2, 3)])
+def test_retry_call_gives_up_with_the_attempts_made(max_retries: int, attempts: int) -> None:
+    step, calls = steps_failing(*[status_error(503) for _ in range(5)])
+    with pytest.raises(InternalServerError) as info:
+        _retry.retry_call(max_retries, None, None, step, "q")
+    assert len(calls) == attempts
+    assert info.value.attempts == attempts
+
+
+def test_retry_call_raises_a_non_retryable_first_error_with_one_attempt() -> None:
+    step, calls = steps_failing(status_error(400))
+    with pytest.raises(BadRequestError) as info:
+        _retry.retry_call(2, None, None, step, "q")
+    assert (len(calls), info.value.attempts) == (1, 1)
+
+
+def test_async_retry_call_is_the_twin() -> None:
+    step, calls = steps_failing(status_error(503), status_error(503))
+
+    async def async_step(argument: str) -> str:
+        return str(step(argument))
+
+    async def main() -> str:
+        return await _retry.async_retry_call(2, None, None, async_step, "q")
+
+    assert asyncio.run(main()) == "answer to q"
+    assert calls == ["q"] * 3
