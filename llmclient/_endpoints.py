@@ -10,7 +10,6 @@ typed errors thus behave exactly as for chat. Nothing here does I/O.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, NoReturn, TypeVar
 
@@ -58,6 +57,8 @@ def check_keywords(method_name: str, params: Mapping[str, Any], known: Collectio
     """Raise ``TypeError`` for a keyword the method does not take, as Python does."""
     for name in params:
         if name not in known:
+            import difflib  # only on this error path
+
             close = difflib.get_close_matches(name, known, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"{method_name}() got an unexpected keyword argument {name!r}.{hint}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -188,6 +187,8 @@ def prepare_call(
     """
     for name in params:
         if name not in ALL_PARAMS:
+            import difflib  # only on this error path
+
             close = difflib.get_close_matches(name, ALL_PARAMS, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"{method_name}() got an unexpected keyword argument {name!r}.{hint}")
