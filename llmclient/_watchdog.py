@@ -10,7 +10,6 @@ works the same under the blocking and the asyncio client.
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import os
 import socket
@@ -90,6 +89,8 @@ class Watchdog:
         deadline = watch.clock.deadline()
         if deadline is None:
             return
+        import heapq  # on first use: `import llmclient` stays free of it
+
         with self._wakeup:
             heapq.heappush(self._heap, (deadline, next(self._order), watch))
             if self._thread is None:
@@ -105,6 +106,8 @@ class Watchdog:
         watch.stop()
 
     def _run(self) -> None:
+        import heapq
+
         with self._wakeup:
             while True:
                 if not self._heap:

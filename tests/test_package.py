@@ -19,6 +19,16 @@ def test_import_leaves_testing_and_dialects_unloaded() -> None:
     assert "llmclient._providers.openai" not in loaded
 
 
+def test_import_loads_no_module_beyond_its_dependencies() -> None:
+    code = (
+        "import sys; import httpx, attrs, cattrs, tenacity; before = set(sys.modules); "
+        "import llmclient; print(' '.join(sorted(set(sys.modules) - before)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    extra = [m for m in out.stdout.split() if m != "llmclient" and not m.startswith("llmclient.")]
+    assert extra == []
+
+
 def test_every_exported_name_exists() -> None:
     for name in llmclient.__all__:
         assert hasattr(llmclient, name), name
