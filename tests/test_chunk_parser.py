@@ -684,3 +684,88 @@ def test_chunks_before_an_error_in_the_same_read_are_returned_first() -> None:
         parser.feed(b"")
     with pytest.raises(DecodeError):
         parser.end()
+
+
+# --- events of one shape, read without parsing their JSON ------------------------------------
+
+
+def one_by_one(events: list[bytes]) -> list[ChatCompletionChunk]:
+    """Each event parsed by a parser of its own: what a stream of them must give."""
+    return [chunk for data in events for chunk in parse(data + DONE)]
+
+
+TEXTS = ["Hello", "", ' "quoted" ', "back\\slash", "wörld 🌍", "tab\there", "\u2028", "Hello"]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        chunk(choice({"content": None})),
+        chunk(choice({"role": "assistant", "content": None, "refusal": None})),
+        {"choices": [{"delta": {"content": None}, "index": 1}], "id": "c", "usage": None},
+        chunk(choice({"content": None, "reasoning_content": "thinking"}), service_tier="flex"),
+    ],
+)
+def test_events_differing_only_in_content_read_as_when_parsed_alone(
+    template: dict[str, Any],
+) -> None:
+    events = []
+    for text in TEXTS:
+        payload = json.loads(json.dumps(template))
+        payload["choices"][0]["delta"]["content"] = text
+        events.append(event(payload))
+        events.append(b"data: " + json.dumps(payload, ensure_ascii=True).encode() + b"\n\n")
+    assert parse(b"".join(events) + DONE) == one_by_one(events)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        [{"content": "a"}, {"content": "b"}, {"content": "c"}],
+        [{"content": "z"}, {"content": "z"}, {"content": "z"}],
+        [{"content": 5}, {"content": 5}, {"content": 5}],
+        [{'"content': "a"}, {'"content': "b"}, {'"content': "c"}],
+    ],
+)
+def test_a_later_member_named_content_is_not_mistaken_for_the_delta_text(
+    extra: list[dict[str, Any]],
+) -> None:
+    events = [event(chunk({"index": 0, "delta": {"content": "a"}, "x": x})) for x in extra]
+    chunks = parse(b"".join(events) + DONE)
+    assert chunks == one_by_one(events)
+    assert [c.choices[0].delta.content for c in chunks] == ["a", "a", "a"]
+
+
+def test_a_duplicate_content_key_takes_the_last_value_as_json_does() -> None:
+    events = [
+        b'data: {"choices":[{"index":0,"delta":{"content":"%s","content":"b"}}]}\n\n' % text
+        for text in (b"b", b"x", b"y")
+    ]
+    chunks = parse(b"".join(events) + DONE)
+    assert [c.choices[0].delta.content for c in chunks] == ["b", "b", "b"]
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        b'data: {"choices":[{"index":0,"delta":{"content":"x\x01"}}]}\n\n',
+        b'data: {"choices":[{"index":0,"delta":{"content":"x\\q"}}]}\n\n',
+        b'data: {"choices":[{"index":0,"delta":{"content":"x"}}]}}\n\n',
+        b'data: {"choices":[{"index":0,"delta":{"content":"x","y"}}]}\n\n',
+    ],
+)
+def test_malformed_event_of_a_known_shape_raises_decode_error(last: bytes) -> None:
+    first = b'data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\n'
+    second = b'data: {"choices":[{"index":0,"delta":{"content":"b"}}]}\n\n'
+    parser = new_parser()
+    assert len(parser.feed(first + second)) == 2
+    with pytest.raises(DecodeError):
+        parser.feed(last)
+
+
+def test_error_event_of_a_known_shape_raises_typed_status_error() -> None:
+    data = event(chunk(choice({"content": "a"})))
+    parser = new_parser()
+    parser.feed(data + data)
+    with pytest.raises(APIStatusError):
+        parser.feed(b"event: error\n" + data)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import json.decoder
 import json.scanner
+import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .._convert import structure_chunk, structure_completion
 from .._request import ChatCall, HttpRequest, encode_json
 from .._status import build_status_error, decode_body, load_json
-from ..errors import APIStatusError, DecodeError
+from ..errors import APIStatusError, DecodeError, LlmError
 from ..sse import ServerSentEvent
-from ..types import ChatCompletion, ChatCompletionChunk
+from ..types import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
 
 _PREVIEW = 80
 
@@ -61,49 +63,194 @@ class OpenAIDialect:
 
 
 class OpenAIStream:
-    """One OpenAI-style stream: each ``data:`` event is a chunk, ``[DONE]`` ends it."""
+    """One OpenAI-style stream: each ``data:`` event is a chunk, ``[DONE]`` ends it.
 
-    __slots__ = ("_events", "finished", "provider")
+    Events that differ from an earlier one only in the text of ``delta.content`` are read
+    through a :class:`TextShape`, without parsing their JSON.
+    """
+
+    __slots__ = ("_events", "_shape", "_shaping", "finished", "provider")
 
     def __init__(self, provider: str) -> None:
         self.provider = provider
         self.finished = False
         self._events = 0
+        self._shape: TextShape[ChatCompletionChunk] | None = None
+        self._shaping = True
 
     def translate(self, event: ServerSentEvent, out: list[ChatCompletionChunk]) -> None:
         self._events += 1
         data = event.data
-        try:
-            payload, end = _scan_json(data, 0)
-        except (StopIteration, ValueError):
-            end = -1
-        if end != len(data):  # not one bare JSON value: [DONE], padded JSON, or an error
-            if data == "[DONE]":
-                self.finished = True
-                return
-            try:
-                payload = json.loads(data)
-            except ValueError as exc:
-                raise DecodeError(
-                    f"{self.provider}: {describe_event(self._events, data)} is not valid JSON "
-                    f"({exc}).",
-                    provider=self.provider,
-                ) from exc
-        if payload.__class__ is not dict:
-            raise DecodeError(
-                f"{self.provider}: {describe_event(self._events, data)} is not a JSON object.",
-                provider=self.provider,
-            )
+        shape = self._shape
+        if shape is not None and event.event != "error":
+            text = shape.read(data)
+            if text is not None:
+                if shape.verified or self._verify(shape):
+                    out.append(_with_content(shape.source, text))
+                    return
+                self._shape = shape = None
+        payload = self._payload(data)
+        if payload is None:
+            self.finished = True
+            return
         if event.event == "error" or ("error" in payload and "choices" not in payload):
             raise build_status_error(self.provider, 200, payload, in_stream=True)
+        chunk = self._chunk(payload, data)
+        out.append(chunk)
+        if self._shaping and (shape is None or shape.read(data) is None):
+            self._shape = _shape_of(data, chunk)
+
+    def _payload(self, data: str) -> dict[str, Any] | None:
+        """The event's JSON object, or None for ``[DONE]``."""
+        if data == "[DONE]":
+            return None
+        return load_event(data, self.provider, self._events)
+
+    def _chunk(self, payload: dict[str, Any], data: str) -> ChatCompletionChunk:
         try:
-            out.append(structure_chunk(payload))
+            return structure_chunk(payload)
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise DecodeError(
                 f"{self.provider}: {describe_event(self._events, data)} is not a chat completion "
                 f"chunk ({exc}).",
                 provider=self.provider,
             ) from exc
+
+    def _verify(self, shape: TextShape[ChatCompletionChunk]) -> bool:
+        """Whether ``shape`` reads events as parsing them would; if not, shapes are given up."""
+        text = shape.trial_text()
+        try:
+            payload = self._payload(shape.fill(text))
+            chunk = None if payload is None else structure_chunk(payload)
+        except (LlmError, TypeError, ValueError, KeyError, AttributeError):
+            chunk = None
+        shape.verified = chunk == _with_content(shape.source, text)
+        self._shaping = shape.verified
+        return shape.verified
+
+
+def load_event(data: str, provider: str, number: int) -> dict[str, Any]:
+    """The JSON object event number ``number`` holds; raises DecodeError for anything else."""
+    try:
+        payload, end = _scan_json(data, 0)
+    except (StopIteration, ValueError):
+        end = -1
+    if end != len(data):  # not one bare JSON value: padded JSON, or not JSON
+        try:
+            payload = json.loads(data)
+        except ValueError as exc:
+            raise DecodeError(
+                f"{provider}: {describe_event(number, data)} is not valid JSON ({exc}).",
+                provider=provider,
+            ) from exc
+    if payload.__class__ is not dict:
+        raise DecodeError(
+            f"{provider}: {describe_event(number, data)} is not a JSON object.", provider=provider
+        )
+    return payload
+
+
+def _shape_of(data: str, chunk: ChatCompletionChunk) -> TextShape[ChatCompletionChunk] | None:
+    """The shape of an event whose chunk is one choice with text and nothing else to copy."""
+    choices = chunk.choices
+    if len(choices) != 1 or chunk.usage is not None:
+        return None
+    choice = choices[0]
+    delta = choice.delta
+    if delta.content is None or delta.tool_calls is not None or choice.logprobs is not None:
+        return None
+    return TextShape.cut(data, "content", delta.content, chunk)
+
+
+def _with_content(chunk: ChatCompletionChunk, content: str) -> ChatCompletionChunk:
+    """A new chunk like ``chunk`` (one choice; no usage, logprobs or tool calls) but ``content``."""
+    choice = chunk.choices[0]
+    delta = choice.delta
+    return ChatCompletionChunk(
+        chunk.id,
+        chunk.model,
+        [
+            ChunkChoice(
+                choice.index,
+                Delta(delta.role, content, None, delta.refusal, delta.reasoning_content),
+                choice.finish_reason,
+            )
+        ],
+        None,
+        chunk.created,
+        chunk.object,
+        chunk.system_fingerprint,
+        chunk.service_tier,
+    )
+
+
+S = TypeVar("S")
+
+
+class TextShape(Generic[S]):
+    """An event's text with one JSON string value cut out, to read events of the same shape.
+
+    A stream repeats one event thousands of times with only a text value changing, as in
+    ``{"id":"c1","choices":[{"index":0,"delta":{"content":"..."}}]}``. An event whose text
+    before and after that string is the same as the shape's means what the shape's source
+    meant, with only that string changed; :meth:`read` scans just the string.
+
+    That holds only if the cut string is really the value the source was read from (a later
+    duplicate key could override it): a shape is used once :attr:`verified` says a trial event
+    with another string, fully parsed, gives what the shape would.
+    """
+
+    __slots__ = ("prefix", "source", "suffix", "text", "verified")
+
+    def __init__(self, prefix: str, suffix: str, text: str, source: S) -> None:
+        #: The event's text up to and including the string's opening quote.
+        self.prefix = prefix
+        #: The event's text after the string's closing quote.
+        self.suffix = suffix
+        #: The string's value in the event the shape was cut from.
+        self.text = text
+        #: What that event was read as.
+        self.source = source
+        self.verified = False
+
+    @classmethod
+    def cut(cls, data: str, key: str, text: str, source: S) -> TextShape[S] | None:
+        """The shape of ``data`` around its last ``key`` member, when that member is ``text``."""
+        at = data.rfind(f'"{key}":')
+        # A quote after a backslash may be inside a string; one without is a key's quote.
+        if at <= 0 or data[at - 1] == "\\":
+            return None
+        match = _SPACE_AND_QUOTE.match(data, at + len(key) + 3)
+        if match is None:
+            return None
+        start = match.end()
+        try:
+            value, end = _scan_string(data, start)
+        except ValueError:
+            return None
+        if value != text:
+            return None
+        return cls(data[:start], data[end:], text, source)
+
+    def read(self, data: str) -> str | None:
+        """The string in ``data`` if ``data`` is this shape around one JSON string, else None."""
+        prefix = self.prefix
+        suffix = self.suffix
+        if not (data.startswith(prefix) and data.endswith(suffix)):
+            return None
+        try:
+            value, end = _scan_string(data, len(prefix))
+        except ValueError:
+            return None
+        return value if end + len(suffix) == len(data) else None
+
+    def trial_text(self) -> str:
+        """A string value other than the source's, for the trial event."""
+        return "" if self.text else "."
+
+    def fill(self, text: str) -> str:
+        """This shape's event text with ``text`` (plain characters only) as the string."""
+        return f'{self.prefix}{text}"{self.suffix}'
 
 
 DIALECT = OpenAIDialect()
@@ -113,3 +260,8 @@ DIALECT = OpenAIDialect()
 _scan_json: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
     json.JSONDecoder()  # type: ignore[arg-type]  # typeshed types the argument as the scanner
 )
+
+# JSON's string scanner (the C one where there is one): a string from after its opening quote.
+_scan_string: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]  # not in typeshed
+# JSON whitespace between a member's colon and its value, and the value's opening quote.
+_SPACE_AND_QUOTE = re.compile(r'[ \t\n\r]*"')
