@@ -44,14 +44,10 @@ from .types import (
     ChunkChoice,
     CompletionTokensDetails,
     Delta,
-    Embedding,
-    EmbeddingResponse,
-    EmbeddingUsage,
     FunctionCall,
     FunctionCallDelta,
     Message,
     MessageParam,
-    Model,
     PromptTokensDetails,
     TokenLogprob,
     ToolCall,
@@ -122,16 +118,30 @@ __all__ = [
 if TYPE_CHECKING:
     from ._async import AsyncChatStream, AsyncLlmClient
     from .hooks import AsyncHooks, Hooks
+    from .types import Embedding, EmbeddingResponse, EmbeddingUsage, Model
+
+# Imported on first use, so that `import llmclient` stays free of asyncio and of the hooks, and
+# builds only the chat types.
+_LAZY = {
+    "AsyncChatStream": "_async",
+    "AsyncLlmClient": "_async",
+    "AsyncHooks": "hooks",
+    "Hooks": "hooks",
+    "Embedding": "types",
+    "EmbeddingResponse": "types",
+    "EmbeddingUsage": "types",
+    "Model": "types",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The asyncio client is imported on first use: `import llmclient` stays free of asyncio.
-    if name in ("AsyncLlmClient", "AsyncChatStream"):
-        from . import _async
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'llmclient' has no attribute {name!r}")
+    from importlib import import_module
 
-        return getattr(_async, name)
-    if name in ("Hooks", "AsyncHooks"):  # likewise, hooks cost nothing until used
-        from . import hooks
+    return getattr(import_module(f"{__name__}.{module}"), name)
 
-        return getattr(hooks, name)
-    raise AttributeError(f"module 'llmclient' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -24,11 +24,11 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from ._config import ClientConfig, split_model
+from ._endpoint_types import Embedding, EmbeddingResponse, EmbeddingUsage, EmbedParams
 from ._endpoints import Endpoint, check_keywords, endpoint_call, in_band_error, load_object
 from ._providers import AZURE_API_VERSION, Dialect
 from ._request import ChatCall, HttpRequest, encode_json
 from .errors import DecodeError, InvalidRequestError
-from .types import Embedding, EmbeddingResponse, EmbeddingUsage, EmbedParams
 
 #: How the provider is asked to send vectors; answers hold floats either way.
 EncodingFormat = Literal["float", "base64"]

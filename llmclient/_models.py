@@ -24,12 +24,12 @@ from urllib.parse import urlencode
 import attrs
 
 from ._config import ClientConfig
+from ._endpoint_types import ListModelsParams, Model
 from ._endpoints import Endpoint, check_keywords, endpoint_call, in_band_error
 from ._providers import Dialect, get_provider
 from ._request import ChatCall, HttpRequest
 from ._status import load_json
 from .errors import DecodeError, InvalidRequestError
-from .types import ListModelsParams, Model
 
 OPTIONS = frozenset(ListModelsParams.__annotations__)
 

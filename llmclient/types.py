@@ -11,9 +11,19 @@ mappings, typed here as :class:`MessageParam` for editors and type checkers.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import attrs
+
+if TYPE_CHECKING:
+    from ._endpoint_types import (
+        Embedding,
+        EmbeddingResponse,
+        EmbeddingUsage,
+        EmbedParams,
+        ListModelsParams,
+        Model,
+    )
 
 __all__ = [
     "ChatCompletion",
@@ -217,55 +227,6 @@ class ChatCompletionChunk:
     service_tier: str | None = None
 
 
-@attrs.define(slots=True)
-class Embedding:
-    """One input's vector in an :class:`EmbeddingResponse`; ``index`` is the input's position."""
-
-    index: int = 0
-    embedding: list[float] = attrs.field(factory=list)
-    object: str = "embedding"
-
-
-@attrs.define(slots=True)
-class EmbeddingUsage:
-    """Token counts for one embeddings request (embeddings have no completion tokens)."""
-
-    prompt_tokens: int = 0
-    total_tokens: int = 0
-
-
-@attrs.define(slots=True)
-class EmbeddingResponse:
-    """The vectors of an ``embed(...)`` call, one per input, in input order.
-
-    Each vector is a list of floats, whatever ``encoding_format`` was asked for. ``usage`` is
-    None when the provider does not count tokens (Gemini).
-    """
-
-    data: list[Embedding] = attrs.field(factory=list)
-    model: str = ""
-    usage: EmbeddingUsage | None = None
-    object: str = "list"
-
-
-@attrs.define(slots=True)
-class Model:
-    """One model a provider offers, as returned by ``list_models(...)``.
-
-    ``id`` is what goes after ``provider/`` in a model name (Gemini's ``models/`` prefix is
-    removed). ``created`` is a Unix time in seconds and ``owned_by`` the owner, when the provider
-    says (OpenAI-compatible providers; Anthropic gives ``created`` only); ``display_name`` is
-    the human-readable name Anthropic and Gemini give.
-    """
-
-    id: str = ""
-    created: int | None = None
-    owned_by: str | None = None
-    provider: str = ""
-    display_name: str | None = None
-    object: str = "model"
-
-
 class MessageParam(TypedDict, total=False):
     """One message of a request, as a plain dict (extra keys are passed through)."""
 
@@ -275,34 +236,6 @@ class MessageParam(TypedDict, total=False):
     tool_calls: list[dict[str, Any]]
     tool_call_id: str
     refusal: str | None
-
-
-class EmbedParams(TypedDict, total=False):
-    """The keyword arguments ``embed`` accepts besides ``dimensions`` and ``encoding_format``.
-
-    ``user`` is sent as OpenAI names it (Gemini has no such field). The others are per-call
-    settings, as for ``chat``: ``extra_body`` is merged into the JSON body (into each request of
-    a Gemini batch), ``extra_headers`` into the headers, and ``timeout``, ``max_retries`` and
-    ``api_key`` override the client's for this call.
-    """
-
-    user: str | None
-    extra_body: Mapping[str, Any]
-    extra_headers: Mapping[str, str]
-    timeout: Any
-    max_retries: int
-    api_key: str
-
-
-class ListModelsParams(TypedDict, total=False):
-    """The per-call settings ``list_models`` accepts, as for ``chat``: ``extra_headers`` is
-    merged into the headers, and ``timeout``, ``max_retries`` (for each page) and ``api_key``
-    override the client's for this call."""
-
-    extra_headers: Mapping[str, str]
-    timeout: Any
-    max_retries: int
-    api_key: str
 
 
 class ChatParams(TypedDict, total=False):
@@ -344,3 +277,21 @@ class ChatParams(TypedDict, total=False):
     idle_timeout: float | None
     total_timeout: float | None
     fallbacks: Sequence[str] | None
+
+
+_ENDPOINT_TYPES = frozenset(
+    ("Embedding", "EmbeddingResponse", "EmbeddingUsage", "EmbedParams", "ListModelsParams", "Model")
+)
+
+if not TYPE_CHECKING:  # type checkers see the import above, so a misspelt name stays an error
+
+    def __getattr__(name: str) -> Any:
+        # The embeddings and model-listing types are built when first used, not at import.
+        if name in _ENDPOINT_TYPES:
+            from . import _endpoint_types
+
+            return getattr(_endpoint_types, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | _ENDPOINT_TYPES)

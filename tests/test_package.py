@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import llmclient
-from llmclient import errors
+from llmclient import errors, types
 
 
 def test_import_leaves_testing_and_dialects_unloaded() -> None:
@@ -32,6 +32,13 @@ def test_import_loads_no_module_beyond_its_dependencies() -> None:
 def test_every_exported_name_exists() -> None:
     for name in llmclient.__all__:
         assert hasattr(llmclient, name), name
+        assert name in dir(llmclient)
+
+
+def test_every_type_is_in_llmclient_types_and_named_from_there() -> None:
+    for name in types.__all__:
+        assert name in dir(types)
+        assert getattr(types, name).__module__ == "llmclient.types", name
 
 
 def test_every_error_is_exported_at_the_top_level() -> None:
