@@ -460,3 +460,52 @@ def test_a_json_error_body_instead_of_a_stream_is_typed() -> None:
     error = error_from_response(make_call(), 200, {"content-type": "application/json"}, body)
     assert isinstance(error, OverloadedError)
     assert error.in_stream
+
+
+# --- text deltas of one shape, read without parsing their JSON ----------------------------------
+
+TEXTS = ["Hello", "", ' "quoted" ', "back\\slash", "wörld 🌍", "tab\there", "Hello", "end"]
+
+
+def one_by_one(*events: bytes) -> list[ChatCompletionChunk]:
+    """The chunks each text event gives when it is the only one after the stream's start."""
+    chunks = []
+    for data in events:
+        parser = new_parser()
+        feed_all([message_start(), text_start(0), text(0, "first")], parser)
+        chunks += feed_all([data], parser)
+    return chunks
+
+
+@pytest.mark.parametrize("ensure_ascii", [False, True])
+def test_text_deltas_differing_only_in_text_read_as_when_parsed_alone(ensure_ascii: bool) -> None:
+    events = [
+        b"event: content_block_delta\ndata: "
+        + json.dumps(
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": t}},
+            ensure_ascii=ensure_ascii,
+        ).encode()
+        + b"\n\n"
+        for t in TEXTS
+    ]
+    parser = new_parser()
+    feed_all([message_start(), text_start(0), text(0, "first")], parser)
+    assert feed_all(events, parser) == one_by_one(*events)
+
+
+def test_a_later_member_named_text_is_not_mistaken_for_the_delta_text() -> None:
+    events = [
+        event("content_block_delta", index=0, delta={"type": "text_delta", "text": "a"}, x=x)
+        for x in ({"text": "a"}, {"text": "b"}, {"text": "c"})
+    ]
+    chunks = translate(message_start(), text_start(0), *events, block_stop(0), MESSAGE_STOP)
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "aaa"
+
+
+def test_an_event_without_type_of_a_known_shape_is_still_read() -> None:
+    data = b'data: {"index":0,"delta":{"type":"text_delta","text":"%s"}}\n\n'
+    data = b"event: content_block_delta\n" + data
+    chunks = translate(
+        message_start(), text_start(0), data % b"a", data % b"b", data % b"c", MESSAGE_STOP
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "abc"

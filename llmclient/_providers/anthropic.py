@@ -62,7 +62,7 @@ from ..types import (
     ToolCallDelta,
     Usage,
 )
-from .openai import describe_event
+from .openai import TextShape, describe_event, load_event
 
 ANTHROPIC_VERSION = "2023-06-01"
 """The ``anthropic-version`` header sent unless the caller sends their own."""
@@ -604,6 +604,9 @@ class AnthropicStream:
     marker) adds a last chunk with no choices and the whole :class:`Usage`. Thinking streams as
     ``reasoning_content``; the thinking signatures are kept in :attr:`signatures`. ``ping`` and
     unknown event types are ignored; an ``error`` event raises the typed error.
+
+    Text deltas that differ from an earlier one only in their text are read through a
+    :class:`~llmclient._providers.openai.TextShape`, without parsing their JSON.
     """
 
     __slots__ = (
@@ -616,6 +619,8 @@ class AnthropicStream:
         "_json_answer",
         "_json_tool",
         "_model",
+        "_shape",
+        "_shaping",
         "_started",
         "_tools",
         "finished",
@@ -638,28 +643,30 @@ class AnthropicStream:
         self._tools = 0
         self._blocks: dict[Any, _Block] = {}
         self._counts: dict[str, Any] = {}
+        self._shape: TextShape[dict[str, Any]] | None = None
+        self._shaping = True
 
     def translate(self, event: ServerSentEvent, out: list[ChatCompletionChunk]) -> None:
         self._events += 1
         data = event.data
-        try:
-            payload = json.loads(data)
-        except ValueError as exc:
-            raise DecodeError(
-                f"{self.provider}: {describe_event(self._events, data)} is not valid JSON ({exc}).",
-                provider=self.provider,
-            ) from exc
-        if payload.__class__ is not dict:
-            raise DecodeError(
-                f"{self.provider}: {describe_event(self._events, data)} is not a JSON object.",
-                provider=self.provider,
-            )
+        shape = self._shape
+        if shape is not None:
+            text = shape.read(data)
+            if text is not None:
+                if shape.verified or self._verify(shape):
+                    if text:
+                        self._emit(out, Delta(content=text))
+                    return
+                self._shape = shape = None
+        payload = load_event(data, self.provider, self._events)
         kind = payload.get("type") or event.event
         if kind == "error":
             raise build_status_error(self.provider, 200, payload, in_stream=True)
         try:
             if kind == "content_block_delta":
                 self._delta(payload, out)
+                if self._shaping and (shape is None or shape.read(data) is None):
+                    self._shape = _text_shape(data, payload)
             elif kind == "content_block_start":
                 self._block_start(payload, out)
             elif kind == "content_block_stop":
@@ -682,6 +689,18 @@ class AnthropicStream:
                 f"{kind} event ({exc!r}).",
                 provider=self.provider,
             ) from exc
+
+    def _verify(self, shape: TextShape[dict[str, Any]]) -> bool:
+        """Whether ``shape`` reads events as parsing them would; if not, shapes are given up."""
+        text = shape.trial_text()
+        source = shape.source
+        try:
+            trial: dict[str, Any] | None = load_event(shape.fill(text), self.provider, 0)
+        except DecodeError:
+            trial = None
+        shape.verified = trial == {**source, "delta": {**source["delta"], "text": text}}
+        self._shaping = shape.verified
+        return shape.verified
 
     def _emit(
         self, out: list[ChatCompletionChunk], delta: Delta, finish_reason: str | None = None
@@ -780,6 +799,15 @@ class AnthropicStream:
             self._finish_sent = True
             json_answer = self._json_answer and self._tools == 0
             self._emit(out, Delta(), _finish_reason(stop_reason, json_answer))
+
+
+def _text_shape(data: str, payload: dict[str, Any]) -> TextShape[dict[str, Any]] | None:
+    """The shape of a ``content_block_delta`` event when it is a text delta."""
+    delta = payload["delta"]
+    text = delta.get("text")
+    if payload.get("type") != "content_block_delta" or delta["type"] != "text_delta" or not text:
+        return None
+    return TextShape.cut(data, "text", text, payload)
 
 
 DIALECT = AnthropicDialect()
