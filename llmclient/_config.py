@@ -19,11 +19,12 @@ from .errors import InvalidRequestError, MissingAPIKeyError
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
 
+# Patterns, not compiled ones: `re` compiles each when first used and caches it.
 # RFC 9110 token characters: what a header name may be made of.
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_NAME = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 # What a header value may hold: visible ASCII, spaces and tabs. httpx cannot encode anything
 # else, and a line break would start a header of the caller's choosing.
-_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
+_HEADER_VALUE = r"[\t\x20-\x7e]*"
 
 
 def url_repr(url: str | None) -> str:
@@ -167,7 +168,7 @@ def check_headers(headers: Any, source: str) -> None:
             f"{source} must be a dict of header names to values, got {type(headers).__name__}."
         )
     for name, value in headers.items():
-        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+        if not isinstance(name, str) or not re.fullmatch(_HEADER_NAME, name):
             raise InvalidRequestError(
                 f"{source} has a header name that is not a valid HTTP token: {name!r}."
             )
@@ -175,7 +176,7 @@ def check_headers(headers: Any, source: str) -> None:
             raise InvalidRequestError(
                 f"{source}[{name!r}] must be a string, got {type(value).__name__}."
             )
-        if not _HEADER_VALUE.fullmatch(value):
+        if not re.fullmatch(_HEADER_VALUE, value):
             raise InvalidRequestError(
                 f"{source}[{name!r}] contains a line break, a control character or a non-ASCII "
                 "character; header values are printable ASCII (the value is not shown)."

@@ -20,10 +20,11 @@ MASK = "***"
 #: (Azure's ``api-version``, Gemini's ``alt=sse``).
 SAFE_QUERY_PARAMS = frozenset({"api-version", "alt"})
 
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
-_AUTH_SCHEME = re.compile(r"\b([Bb]earer|[Bb]asic|Token)\s+[^\s'\"]+")
+# Patterns, not compiled ones: `re` compiles each on first use (an error path) and caches it.
+_URL = r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+"
+_AUTH_SCHEME = r"\b([Bb]earer|[Bb]asic|Token)\s+[^\s'\"]+"
 # h11 quotes a rejected header value in its message ("Illegal header value b'...'").
-_HEADER_VALUE = re.compile(r"(header value)\b.*", re.IGNORECASE | re.DOTALL)
+_HEADER_VALUE = r"(?is)(header value)\b.*"
 
 
 def redact_url(url: str) -> str:
@@ -50,9 +51,9 @@ def scrub_text(text: str) -> str:
     """``text`` with every URL in it passed through :func:`redact_url`, the token after
     ``Bearer`` / ``Basic`` / ``Token`` masked, and a quoted header value (h11's
     "Illegal header value ...") cut off."""
-    text = _URL.sub(lambda found: redact_url(found.group()), text)
-    text = _AUTH_SCHEME.sub(lambda found: f"{found.group(1)} {MASK}", text)
-    return _HEADER_VALUE.sub(r"\1 (not shown)", text)
+    text = re.sub(_URL, lambda found: redact_url(found.group()), text)
+    text = re.sub(_AUTH_SCHEME, lambda found: f"{found.group(1)} {MASK}", text)
+    return re.sub(_HEADER_VALUE, r"\1 (not shown)", text)
 
 
 def _redact_query(query: str) -> str:

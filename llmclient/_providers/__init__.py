@@ -245,7 +245,8 @@ def providers() -> list[ProviderSpec]:
     return list(PROVIDERS.values())
 
 
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# RFC 9110 token characters; a pattern that `re` compiles when first used (as _config's).
+_HEADER_NAME = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 
 
 def check_provider(spec: ProviderSpec) -> ProviderSpec:
@@ -263,7 +264,7 @@ def check_provider(spec: ProviderSpec) -> ProviderSpec:
         )
     if not spec.base_url and not spec.base_url_env:
         raise InvalidRequestError(f"Provider {spec.name!r} needs a base_url or a base_url_env.")
-    if not _HEADER_NAME.fullmatch(spec.auth_header):
+    if not re.fullmatch(_HEADER_NAME, spec.auth_header):
         raise InvalidRequestError(
             f"Provider {spec.name!r} has an invalid auth header name {spec.auth_header!r}."
         )
