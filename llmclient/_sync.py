@@ -15,9 +15,6 @@ import httpx
 from . import _log
 from ._base import DEFAULT_LIMITS, BaseClient
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from ._embeddings import EncodingFormat, parse_embeddings, prepare_embed
-from ._endpoints import Parsed, Parser
-from ._models import next_page, parse_models_page, prepare_list_models
 from ._providers import ProviderSpec
 from ._request import ChatCall
 from ._retry import falls_back, retry_call
@@ -33,10 +30,8 @@ from .errors import LlmError
 from .types import (
     ChatCompletion,
     ChatCompletionChunk,
-    EmbeddingResponse,
     Message,
     MessageParam,
-    Model,
 )
 
 T = TypeVar("T")
@@ -44,9 +39,11 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._embeddings import EncodingFormat
+    from ._endpoints import Parsed, Parser
     from ._hooks import Trace
     from .hooks import Hooks
-    from .types import ChatParams, EmbedParams, ListModelsParams
+    from .types import ChatParams, EmbeddingResponse, EmbedParams, ListModelsParams, Model
 
     #: One attempt at a call: what the retrier calls, and retries while the policy allows.
     Step = Callable[[ChatCall, CallTimer | None, Trace | None], T]
@@ -411,6 +408,8 @@ class LlmClient(BaseClient):
         for bad input or a provider without embeddings (Anthropic), before sending, and an
         :class:`~llmclient.errors.APIError` when the provider fails after retries.
         """
+        from ._embeddings import parse_embeddings, prepare_embed
+
         call = prepare_embed(self._config, model, input, dimensions, encoding_format, params)
         trace = self._trace("embed", call)
         embeddings = self._retried(partial(self._endpoint_attempt, parse_embeddings), call, trace)
@@ -429,6 +428,8 @@ class LlmClient(BaseClient):
         provider, a missing key or a provider without a model list (Azure), before sending,
         and an :class:`~llmclient.errors.APIError` when the provider fails after retries.
         """
+        from ._models import next_page, parse_models_page, prepare_list_models
+
         call = prepare_list_models(self._config, provider, params)
         trace = self._trace("list_models", call)
         timer = CallTimer.for_call(call)  # one total_timeout for all the pages

@@ -17,6 +17,8 @@ def test_import_leaves_testing_and_dialects_unloaded() -> None:
     loaded = out.stdout
     assert "llmclient.testing" not in loaded
     assert "llmclient._providers.openai" not in loaded
+    for lazy in ("_endpoint_types", "_embeddings", "_models", "_hooks", "hooks", "cli"):
+        assert f"'llmclient.{lazy}'" not in loaded
 
 
 def test_import_loads_no_module_beyond_its_dependencies() -> None:
