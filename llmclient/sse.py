@@ -208,32 +208,37 @@ class SSEDecoder:
         """Interpret complete lines (without their endings), appending dispatched events."""
         data_lines = self._data_lines
         data_size = self._data_size
+        event_type = self._event_type
+        id_buffer = self._id_buffer
+        last_id = self._last_event_id
         max_size = self._max_event_size
         line = b""
         try:
             for line in lines:
                 if not line:
                     # A blank line: dispatch the event being built, if it has data.
-                    self._last_event_id = self._id_buffer
+                    last_id = id_buffer
                     if data_lines:
                         events.append(
                             ServerSentEvent(
-                                self._event_type or "message",
+                                event_type or "message",
                                 "\n".join(data_lines),
-                                self._id_buffer,
+                                id_buffer,
                                 self._retry,
                             )
                         )
                         data_lines = self._data_lines = []
                         data_size = 0
-                    self._event_type = ""
+                    event_type = ""
                 elif line.startswith(b"data:"):
-                    # The common case, handled without splitting the line.
+                    # The common cases, handled without splitting the line.
                     value = line[6:] if line[5:6] == b" " else line[5:]
                     data_lines.append(value.decode())
                     data_size += len(value) + 1
                     if data_size > max_size:
                         raise self._too_large()
+                elif line.startswith(b"event:"):
+                    event_type = (line[7:] if line[6:7] == b" " else line[6:]).decode()
                 elif line[0] != 0x3A:  # not a ":" comment
                     colon = line.find(b":")
                     if colon < 0:
@@ -242,8 +247,8 @@ class SSEDecoder:
                         name = line[:colon]
                         skip = 2 if line[colon + 1 : colon + 2] == b" " else 1
                         value = line[colon + skip :]
-                    if name == b"event":
-                        self._event_type = value.decode()
+                    if name == b"event":  # "event" without a colon: no type
+                        event_type = ""
                     elif name == b"data":  # "data" without a colon: an empty data line
                         data_lines.append("")
                         data_size += 1
@@ -251,13 +256,16 @@ class SSEDecoder:
                             raise self._too_large()
                     elif name == b"id":
                         if b"\x00" not in value:
-                            self._id_buffer = value.decode()
+                            id_buffer = value.decode()
                     elif name == b"retry" and value.isdigit():
                         self._retry = _parse_retry(value, self._retry)
         except UnicodeDecodeError as exc:
             raise _decode_error(line) from exc
         finally:
             self._data_size = data_size
+            self._event_type = event_type
+            self._id_buffer = id_buffer
+            self._last_event_id = last_id
 
     def _too_large(self) -> EventTooLargeError:
         return EventTooLargeError(
