@@ -58,12 +58,8 @@ class HookSet:
             setattr(self, name, tuple(listeners[name]) or None)
 
     @classmethod
-    def build(
-        cls, hooks: Iterable[object] | None, client: str, allow_async: bool
-    ) -> HookSet | None:
+    def build(cls, hooks: Iterable[object], client: str, allow_async: bool) -> HookSet | None:
         """The hook set for a client's ``hooks=`` argument; None when nothing is overridden."""
-        if hooks is None:
-            return None
         if isinstance(hooks, (Hooks, AsyncHooks)):
             hooks = [hooks]  # a forgiving reading of hooks=MyHooks()
         hook_set = cls(hooks, client, allow_async)

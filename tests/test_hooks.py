@@ -7,6 +7,7 @@ import asyncio
 import logging
 from typing import Any
 
+import attrs
 import pytest
 from conftest import Facade, drain, text_of
 
@@ -216,6 +217,20 @@ def test_an_error_while_streaming_is_reported_once_and_there_is_no_end(
     assert hooks.events("error")[0].error is caught.value
 
 
+def test_a_connection_dropped_mid_stream_is_reported_as_an_error(
+    facade: Facade, server: LocalServer
+) -> None:
+    reply = Reply.openai_stream("One two three four five.")
+    server.enqueue(attrs.evolve(reply, drop_after=reply.split_at[1]))
+    hooks = recorder_for(facade)
+    stream = client_for(facade, server, hooks).chat_stream(MODEL, HELLO)
+    received: list[ChatCompletionChunk] = []
+    with pytest.raises(llmclient.APIConnectionError) as caught:
+        drain(stream, received)
+    assert hooks.names() == ["request", "first_chunk"] + ["chunk"] * len(received) + ["error"]
+    assert hooks.events("error")[0].error is caught.value
+
+
 def test_a_stream_left_early_reports_neither_end_nor_error(
     facade: Facade, server: LocalServer
 ) -> None:
@@ -307,6 +322,12 @@ def test_a_hook_that_raises_is_logged_and_skipped(
     assert len(failures) == 3 + len(chunks)
     assert all(record.levelno == logging.WARNING and record.exc_info for record in failures)
     assert "Broken.on_end" in failures[-1].getMessage()
+
+
+def test_one_hooks_object_may_be_passed_without_a_list(facade: Facade, server: LocalServer) -> None:
+    hooks = recorder_for(facade)
+    facade.client(base_url=server.base_url, api_key=KEY, hooks=hooks).chat(MODEL, HELLO)
+    assert hooks.names() == ["request", "end"]
 
 
 def test_a_client_without_overridden_hooks_keeps_none(facade: Facade) -> None:
