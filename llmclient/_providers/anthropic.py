@@ -654,8 +654,13 @@ class AnthropicStream:
             text = shape.read(data)
             if text is not None:
                 if shape.verified or self._verify(shape):
-                    if text:
-                        self._emit(out, Delta(content=text))
+                    if text:  # as _emit would, knowing the role went with the shape's source
+                        choice = ChunkChoice(0, Delta(None, text))
+                        out.append(
+                            ChatCompletionChunk(
+                                self._id, self._model, [choice], None, self._created
+                            )
+                        )
                     return
                 self._shape = shape = None
         payload = load_event(data, self.provider, self._events)
