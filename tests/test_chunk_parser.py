@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from llmclient._accumulate import accumulate
 from llmclient._config import ClientConfig
 from llmclient._providers.openai import OpenAIDialect
 from llmclient._request import ChatCall, prepare_call
@@ -769,3 +770,10 @@ def test_error_event_of_a_known_shape_raises_typed_status_error() -> None:
     parser.feed(data + data)
     with pytest.raises(APIStatusError):
         parser.feed(b"event: error\n" + data)
+
+
+def test_completion_adds_up_every_chunk_fed_however_the_bytes_were_split() -> None:
+    parser = new_parser()
+    chunks = feed_all([TEXT_STREAM[:100], TEXT_STREAM[100:]], parser)
+    assert parser.count == len(chunks)
+    assert parser.completion() == accumulate(chunks)
