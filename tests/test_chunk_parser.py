@@ -777,3 +777,11 @@ def test_completion_adds_up_every_chunk_fed_however_the_bytes_were_split() -> No
     chunks = feed_all([TEXT_STREAM[:100], TEXT_STREAM[100:]], parser)
     assert parser.count == len(chunks)
     assert parser.completion() == accumulate(chunks)
+
+
+def test_events_that_never_repeat_their_shape_read_as_when_parsed_alone() -> None:
+    events = [
+        event(chunk(choice({"content": text}), obfuscation="x" * number))
+        for number, text in enumerate(TEXTS * 2)
+    ]
+    assert parse(b"".join(events) + DONE) == one_by_one(events)

@@ -62,7 +62,7 @@ from ..types import (
     ToolCallDelta,
     Usage,
 )
-from .openai import TextShape, describe_event, load_event
+from .openai import SHAPES_UNUSED, TextShape, describe_event, load_event
 
 ANTHROPIC_VERSION = "2023-06-01"
 """The ``anthropic-version`` header sent unless the caller sends their own."""
@@ -644,7 +644,7 @@ class AnthropicStream:
         self._blocks: dict[Any, _Block] = {}
         self._counts: dict[str, Any] = {}
         self._shape: TextShape[dict[str, Any]] | None = None
-        self._shaping = True
+        self._shaping = SHAPES_UNUSED
 
     def translate(self, event: ServerSentEvent, out: list[ChatCompletionChunk]) -> None:
         self._events += 1
@@ -670,8 +670,9 @@ class AnthropicStream:
         try:
             if kind == "content_block_delta":
                 self._delta(payload, out)
-                if self._shaping and (shape is None or shape.read(data) is None):
-                    self._shape = _text_shape(data, payload)
+                if self._shaping > 0:  # no shape, or this event did not fit it
+                    self._shaping -= 1
+                    self._shape = _text_shape(data, payload) if self._shaping else None
             elif kind == "content_block_start":
                 self._block_start(payload, out)
             elif kind == "content_block_stop":
@@ -704,7 +705,7 @@ class AnthropicStream:
         except DecodeError:
             trial = None
         shape.verified = trial == {**source, "delta": {**source["delta"], "text": text}}
-        self._shaping = shape.verified
+        self._shaping = SHAPES_UNUSED if shape.verified else 0
         return shape.verified
 
     def _emit(

@@ -17,6 +17,8 @@ from ..sse import ServerSentEvent
 from ..types import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
 
 _PREVIEW = 80
+#: Shapes cut in a row without one being used before a stream stops cutting them.
+SHAPES_UNUSED = 4
 
 
 def describe_event(number: int, data: str) -> str:
@@ -76,7 +78,8 @@ class OpenAIStream:
         self.finished = False
         self._events = 0
         self._shape: TextShape[ChatCompletionChunk] | None = None
-        self._shaping = True
+        #: How many more shapes may be cut before one is used (events may never repeat).
+        self._shaping = SHAPES_UNUSED
 
     def translate(self, event: ServerSentEvent, out: list[ChatCompletionChunk]) -> None:
         self._events += 1
@@ -97,8 +100,9 @@ class OpenAIStream:
             raise build_status_error(self.provider, 200, payload, in_stream=True)
         chunk = self._chunk(payload, data)
         out.append(chunk)
-        if self._shaping and (shape is None or shape.read(data) is None):
-            self._shape = _shape_of(data, chunk)
+        if self._shaping > 0:  # no shape, or this event did not fit it
+            self._shaping -= 1
+            self._shape = _shape_of(data, chunk) if self._shaping else None
 
     def _payload(self, data: str) -> dict[str, Any] | None:
         """The event's JSON object, or None for ``[DONE]``."""
@@ -125,7 +129,7 @@ class OpenAIStream:
         except (LlmError, TypeError, ValueError, KeyError, AttributeError):
             chunk = None
         shape.verified = chunk == _with_content(shape.source, text)
-        self._shaping = shape.verified
+        self._shaping = SHAPES_UNUSED if shape.verified else 0
         return shape.verified
 
 
