@@ -149,7 +149,7 @@ class AsyncChatStream:
 
         At most :data:`MAX_DRAIN` bytes are read: past that, closing is cheaper.
         """
-        _log.stream_ended(self._parser.provider, self._parser.chunks)
+        _log.stream_ended(self._parser.provider, self._parser)
         left = MAX_DRAIN
         try:
             async for data in self._raw:

@@ -41,11 +41,6 @@ class ChunkParser:
         self._head: bytearray | None = bytearray()
 
     @property
-    def chunks(self) -> ChunkParser:
-        """This parser: what the facades hand to the end-of-stream log line."""
-        return self
-
-    @property
     def finished(self) -> bool:
         """Whether the provider's terminal marker has arrived."""
         return self._translator.finished

@@ -148,7 +148,7 @@ class ChatStream:
 
         At most :data:`MAX_DRAIN` bytes are read: past that, closing is cheaper.
         """
-        _log.stream_ended(self._parser.provider, self._parser.chunks)
+        _log.stream_ended(self._parser.provider, self._parser)
         left = MAX_DRAIN
         try:
             for data in self._raw:
