@@ -25,9 +25,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import selectors
 import socket
+import string
 import subprocess
 import sys
 from collections import deque
@@ -47,7 +49,13 @@ _RECV_SIZE = 256 * 1024
 
 
 def openai_body(chunks: int) -> bytes:
-    """An OpenAI stream body with ``chunks`` content chunks, compact JSON like the real API."""
+    """An OpenAI stream body with ``chunks`` content chunks, compact JSON like the real API.
+
+    As OpenAI does unless asked not to (``stream_options.include_obfuscation``), every chunk
+    ends with an ``obfuscation`` member: random characters that vary its length.
+    """
+    padding = random.Random(chunks)
+    alphabet = string.ascii_letters + string.digits
     common = {
         "id": "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG",
         "object": "chat.completion.chunk",
@@ -59,12 +67,13 @@ def openai_body(chunks: int) -> bytes:
 
     def event(delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-        data = json.dumps({**common, "choices": [choice]}, separators=(",", ":"))
+        obfuscation = "".join(padding.choices(alphabet, k=padding.randint(1, 16)))
+        payload = {**common, "choices": [choice], "obfuscation": obfuscation}
+        data = json.dumps(payload, separators=(",", ":"))
         return b"data: " + data.encode() + b"\n\n"
 
-    content = event({"content": WORD})
     parts = [event({"role": "assistant", "content": "", "refusal": None})]
-    parts += [content] * chunks
+    parts += [event({"content": WORD}) for _ in range(chunks)]
     parts.append(event({}, "stop"))
     parts.append(b"data: [DONE]\n\n")
     return b"".join(parts)

@@ -294,6 +294,8 @@ def stream_section(
         "steadier when other processes share the machine; spread = (max - min) / median of the "
         "rounds' wall times"
     )
+    if dialect == "openai":
+        section.note("each chunk carries a random `obfuscation` member, as OpenAI sends by default")
     return section
 
 

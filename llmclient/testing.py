@@ -1337,6 +1337,7 @@ class LocalServer:
         self._requested_port = port
         self._port: int | None = None
         self._lock = threading.Lock()
+        self._recorded = threading.Condition(self._lock)
         self._replies: deque[Reply] = deque()
         self._head_served = 0
         self._requests: list[RecordedRequest] = []
@@ -1437,10 +1438,17 @@ class LocalServer:
         with self._lock:
             return len(self._requests)
 
+    def wait_for_requests(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until ``count`` requests have been received; False if ``timeout`` seconds pass
+        first. A client can give up on a request (a timeout) before the server has read it."""
+        with self._recorded:
+            return self._recorded.wait_for(lambda: len(self._requests) >= count, timeout)
+
     def _reply_for(self, request: RecordedRequest) -> Reply:
         """Record ``request`` and choose its reply: the queue's head, or the default answer."""
         with self._lock:
             self._requests.append(request)
+            self._recorded.notify_all()
             scripted = self._take_queued()
         if scripted is not None:
             return scripted

@@ -785,3 +785,30 @@ def test_events_that_never_repeat_their_shape_read_as_when_parsed_alone() -> Non
         for number, text in enumerate(TEXTS * 2)
     ]
     assert parse(b"".join(events) + DONE) == one_by_one(events)
+
+
+PADDINGS = ["Vx2", "", "a" * 17, 'q"uo\\te', "ü", "9k", "zz", "Lm0p"]
+
+
+def test_events_padded_like_openai_read_by_their_shape_as_when_parsed_alone() -> None:
+    """OpenAI pads every event with a random ``obfuscation`` string; both strings change."""
+    events = [
+        event(chunk(choice({"content": text}), obfuscation=padding))
+        for text, padding in zip(TEXTS * 3, PADDINGS * 3, strict=True)
+    ]
+    parser = new_parser()
+    assert feed_all([b"".join(events) + DONE], parser) == one_by_one(events)
+    assert parser._translator._shape.verified  # type: ignore[attr-defined]
+
+
+def test_padding_inside_the_choice_or_before_the_text_reads_as_when_parsed_alone() -> None:
+    inside = [
+        event(chunk({"index": 0, "delta": {"content": text, "obfuscation": padding}}))
+        for text, padding in zip(TEXTS, PADDINGS, strict=True)
+    ]
+    before = [
+        event({"obfuscation": padding, **chunk(choice({"content": text}))})
+        for text, padding in zip(TEXTS, PADDINGS, strict=True)
+    ]
+    for events in (inside, before):
+        assert parse(b"".join(events) + DONE) == one_by_one(events)

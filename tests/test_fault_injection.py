@@ -1061,5 +1061,7 @@ def test_headers_then_silence_is_retried_then_timed_out(
         )
         assert isinstance(error, APITimeoutError), (dialect, error)
         assert "first_chunk_timeout of 0.05s tripped" in str(error), dialect
-        assert error.attempts == server.request_count == 3, dialect
+        assert error.attempts == 3, dialect
+        assert server.wait_for_requests(3), dialect  # a loaded server may read the last late
+        assert server.request_count == 3, dialect
     assert in_flight(facade, client) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 
 import pytest
@@ -56,6 +57,19 @@ STREAMS: dict[str, tuple[bytes, list[ServerSentEvent]]] = {
     "unicode_line_separators": (
         "data: a\u2028b\u2029c\x85d\x0be\x0cf\x1cg\n\n".encode(),
         [E(data="a\u2028b\u2029c\x85d\x0be\x0cf\x1cg")],
+    ),
+    "provider_shapes": (
+        b"event: a\ndata: 1\n\nevent: \ndata: 2\n\n: c\n\ndata: 3\n\n\n\nevent: b\n\n"
+        b"data:4\n\nevent: e\ndata: 5\ndata: 6\n\nid: 9\n\ndata: 7\n\nevent:x\ndata: 8\n\n",
+        [
+            E(event="a", data="1"),
+            E(data="2"),
+            E(data="3"),
+            E(data="4"),
+            E(event="e", data="5\n6"),
+            E(data="7", id="9"),
+            E(event="x", data="8", id="9"),
+        ],
     ),
     "unknown_fields_and_empty_data": (
         b"foo: bar\nevent: dropped\n\nDATA: no\ndata: kept\n\n",
@@ -528,6 +542,65 @@ def test_discarded_long_comment_does_not_count_toward_next_event() -> None:
         assert decoder.feed(b": 0123456789") == []  # up to 96 bytes held
     assert decoder.feed(b"\n") == []
     assert decoder.feed(b"data: " + b"x" * 90 + b"\n\n") == [E(data="x" * 90)]
+
+
+def test_a_whole_event_in_one_feed_is_held_to_the_size_limit() -> None:
+    assert decode([b"data: " + b"x" * 9 + b"\n\n"], max_event_size=10) == [E(data="x" * 9)]
+    with pytest.raises(EventTooLargeError):
+        decode([b"data: " + b"x" * 10 + b"\n\n"], max_event_size=10)
+    with pytest.raises(EventTooLargeError):
+        decode([b"event: big\ndata: " + b"x" * 10 + b"\n\n"], max_event_size=10)
+
+
+def test_an_id_fed_before_a_whole_event_applies_to_it() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"id: 5\n") == []
+    assert decoder.feed(b"data: x\n\n") == [E(data="x", id="5")]
+    assert decoder.last_event_id == "5"
+    assert decoder.feed(b"id: 6\n") == []
+    assert decoder.feed(b"\n\n") == []
+    assert decoder.last_event_id == "6"
+
+
+@pytest.mark.parametrize("block", [b"data: \xff\n\n", b"event: \xff\ndata: x\n\n"])
+def test_invalid_utf8_in_a_whole_event_names_its_line(block: bytes) -> None:
+    with pytest.raises(DecodeError, match=r"starts b'(data|event): \\xff'"):
+        SSEDecoder().feed(block)
+
+
+_LINES = [
+    b'data: {"a": 1}',
+    b"data:x",
+    b"data",
+    b"data: ",
+    b"event: delta",
+    b"event:",
+    b": ping",
+    b"id: 3",
+    b"id",
+    b"retry: 250",
+    b"",
+    b"",
+    b"",
+    "data: é 🌍".encode(),
+]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_any_stream_fed_in_any_pieces_decodes_as_one_byte_at_a_time(seed: int) -> None:
+    """Whole events read at once and lines read one by one must agree, whatever the split."""
+    chooser = random.Random(seed)
+    ending = chooser.choice([b"\n", b"\r\n", b"\r"])
+    stream = ending.join(chooser.choice(_LINES) for _ in range(200)) + ending * 2
+    cuts = sorted(chooser.sample(range(len(stream)), 12))
+    pieces = [stream[a:b] for a, b in zip([0, *cuts], [*cuts, len(stream)], strict=True)]
+    reference = SSEDecoder()
+    expected = [event for i in range(len(stream)) for event in reference.feed(stream[i : i + 1])]
+    decoder = SSEDecoder()
+    assert [event for piece in [stream] for event in decoder.feed(piece)] == expected
+    decoder = SSEDecoder()
+    assert [event for piece in pieces for event in decoder.feed(piece)] == expected
+    assert (decoder.last_event_id, decoder.retry) == (reference.last_event_id, reference.retry)
 
 
 # Large inputs (results only; never timed)

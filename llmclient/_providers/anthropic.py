@@ -62,7 +62,8 @@ from ..types import (
     ToolCallDelta,
     Usage,
 )
-from .openai import SHAPES_UNUSED, TextShape, describe_event, load_event
+from ._shape import SHAPES_UNUSED, TextShape
+from .openai import describe_event, load_event
 
 ANTHROPIC_VERSION = "2023-06-01"
 """The ``anthropic-version`` header sent unless the caller sends their own."""
@@ -606,7 +607,7 @@ class AnthropicStream:
     unknown event types are ignored; an ``error`` event raises the typed error.
 
     Text deltas that differ from an earlier one only in their text are read through a
-    :class:`~llmclient._providers.openai.TextShape`, without parsing their JSON.
+    :class:`~llmclient._providers._shape.TextShape`, without parsing their JSON.
     """
 
     __slots__ = (

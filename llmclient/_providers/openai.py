@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import json.decoder
 import json.scanner
-import re
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from .._convert import structure_chunk, structure_completion
 from .._request import ChatCall, HttpRequest, encode_json
@@ -15,10 +13,9 @@ from .._status import build_status_error, decode_body, load_json
 from ..errors import APIStatusError, DecodeError, LlmError
 from ..sse import ServerSentEvent
 from ..types import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
+from ._shape import SHAPES_UNUSED, TextShape
 
 _PREVIEW = 80
-#: Shapes cut in a row without one being used before a stream stops cutting them.
-SHAPES_UNUSED = 4
 
 
 def describe_event(number: int, data: str) -> str:
@@ -188,75 +185,6 @@ def _with_content(chunk: ChatCompletionChunk, content: str) -> ChatCompletionChu
     )
 
 
-S = TypeVar("S")
-
-
-class TextShape(Generic[S]):
-    """An event's text with one JSON string value cut out, to read events of the same shape.
-
-    A stream repeats one event thousands of times with only a text value changing, as in
-    ``{"id":"c1","choices":[{"index":0,"delta":{"content":"..."}}]}``. An event whose text
-    before and after that string is the same as the shape's means what the shape's source
-    meant, with only that string changed; :meth:`read` scans just the string.
-
-    That holds only if the cut string is really the value the source was read from (a later
-    duplicate key could override it): a shape is used once :attr:`verified` says a trial event
-    with another string, fully parsed, gives what the shape would.
-    """
-
-    __slots__ = ("prefix", "source", "suffix", "text", "verified")
-
-    def __init__(self, prefix: str, suffix: str, text: str, source: S) -> None:
-        #: The event's text up to and including the string's opening quote.
-        self.prefix = prefix
-        #: The event's text after the string's closing quote.
-        self.suffix = suffix
-        #: The string's value in the event the shape was cut from.
-        self.text = text
-        #: What that event was read as.
-        self.source = source
-        self.verified = False
-
-    @classmethod
-    def cut(cls, data: str, key: str, text: str, source: S) -> TextShape[S] | None:
-        """The shape of ``data`` around its last ``key`` member, when that member is ``text``."""
-        at = data.rfind(f'"{key}":')
-        # A quote after a backslash may be inside a string; one without is a key's quote.
-        if at <= 0 or data[at - 1] == "\\":
-            return None
-        match = _SPACE_AND_QUOTE.match(data, at + len(key) + 3)
-        if match is None:
-            return None
-        start = match.end()
-        try:
-            value, end = _scan_string(data, start)
-        except ValueError:
-            return None
-        if value != text:
-            return None
-        return cls(data[:start], data[end:], text, source)
-
-    def read(self, data: str) -> str | None:
-        """The string in ``data`` if ``data`` is this shape around one JSON string, else None."""
-        prefix = self.prefix
-        suffix = self.suffix
-        if not (data.startswith(prefix) and data.endswith(suffix)):
-            return None
-        try:
-            value, end = _scan_string(data, len(prefix))
-        except ValueError:
-            return None
-        return value if end + len(suffix) == len(data) else None
-
-    def trial_text(self) -> str:
-        """A string value other than the source's, for the trial event."""
-        return "" if self.text else "."
-
-    def fill(self, text: str) -> str:
-        """This shape's event text with ``text`` (plain characters only) as the string."""
-        return f'{self.prefix}{text}"{self.suffix}'
-
-
 DIALECT = OpenAIDialect()
 
 # The C scanner behind json.loads, called directly: a chunk's JSON is parsed without the two
@@ -264,8 +192,3 @@ DIALECT = OpenAIDialect()
 _scan_json: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
     json.JSONDecoder()  # type: ignore[arg-type]  # typeshed types the argument as the scanner
 )
-
-# JSON's string scanner (the C one where there is one): a string from after its opening quote.
-_scan_string: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]  # not in typeshed
-# JSON whitespace between a member's colon and its value, and the value's opening quote.
-_SPACE_AND_QUOTE = re.compile(r'[ \t\n\r]*"')
