@@ -61,13 +61,13 @@ class ChunkParser:
         if head is not None and len(head) < MAX_ERROR_BODY:
             head += data[: MAX_ERROR_BODY - len(head)]
         try:
-            events = decoder.feed(data)
+            events = decoder.feed_fields(data)
             if events:
                 self._head = None
-            for event in events:
+            for event_type, event_data, _, _ in events:
                 if translator.finished:
                     break  # anything after the terminal marker is not part of the answer
-                translator.translate(event, out)
+                translator.translate(event_type, event_data, out)
             if decoder.pending_error is not None and not translator.finished:
                 raise decoder.pending_error
             if translator.finished and not out and not self.count:

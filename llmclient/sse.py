@@ -27,10 +27,13 @@ import attrs
 
 from llmclient.errors import DecodeError, EventTooLargeError, InputError
 
-__all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "ServerSentEvent"]
+__all__ = ["DEFAULT_MAX_EVENT_SIZE", "EventFields", "SSEDecoder", "ServerSentEvent"]
 
 DEFAULT_MAX_EVENT_SIZE = 32 * 1024 * 1024
 """The default bound, in bytes, on one event's unfinished line plus its data buffer."""
+
+#: One event's fields, in :class:`ServerSentEvent`'s order: event, data, id and retry.
+EventFields = tuple[str, str, str, "int | None"]
 
 _BOM = b"\xef\xbb\xbf"
 _ERROR_PREFIX_BYTES = 60
@@ -147,6 +150,12 @@ class SSEDecoder:
             DecodeError: a field value the events depend on is not valid UTF-8.
             EventTooLargeError: the event being built grew past ``max_event_size`` bytes.
         """
+        return [ServerSentEvent(*fields) for fields in self.feed_fields(data)]
+
+    def feed_fields(self, data: bytes) -> list[EventFields]:
+        """:meth:`feed`'s events as plain ``(event, data, id, retry)`` tuples, which cost less
+        to build when each is read once (the client's own stream parsing uses this). Errors
+        are raised, or kept, as :meth:`feed` does."""
         if self._error is not None:
             raise self._error
         if not data:
@@ -166,7 +175,7 @@ class SSEDecoder:
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         lines = data.split(b"\n")
         tail = lines.pop()
-        events: list[ServerSentEvent] = []
+        events: list[EventFields] = []
         try:
             if lines:
                 if self._line_pieces:
@@ -204,7 +213,7 @@ class SSEDecoder:
         self._bom_buffer = b""
         return head[len(_BOM) :] if head.startswith(_BOM) else head
 
-    def _process_lines(self, lines: list[bytes], events: list[ServerSentEvent]) -> None:
+    def _process_lines(self, lines: list[bytes], events: list[EventFields]) -> None:
         """Interpret complete lines (without their endings), appending dispatched events."""
         data_lines = self._data_lines
         data_size = self._data_size
@@ -220,12 +229,7 @@ class SSEDecoder:
                     last_id = id_buffer
                     if data_lines:
                         events.append(
-                            ServerSentEvent(
-                                event_type or "message",
-                                "\n".join(data_lines),
-                                id_buffer,
-                                self._retry,
-                            )
+                            (event_type or "message", "\n".join(data_lines), id_buffer, self._retry)
                         )
                         data_lines = self._data_lines = []
                         data_size = 0

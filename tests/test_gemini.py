@@ -22,7 +22,7 @@ from llmclient._config import ClientConfig
 from llmclient._providers import PROVIDERS
 from llmclient._providers.gemini import DIALECT, GeminiStream, request_body
 from llmclient._request import ChatCall, prepare_call
-from llmclient.sse import ServerSentEvent, SSEDecoder
+from llmclient.sse import SSEDecoder
 from llmclient.testing import LocalServer, Reply, gemini_chunk
 
 KEY = "AIza-test-gemini-key-0123456789"
@@ -547,7 +547,7 @@ def test_stream_translator_needs_no_server() -> None:
     body = Reply.gemini_stream("One two", id="r").body
     out: list[ChatCompletionChunk] = []
     for event in decoder.feed(body):
-        translator.translate(event, out)
+        translator.translate(event.event, event.data, out)
     assert translator.finished
     assert text_of(out) == "One two"
 
@@ -725,4 +725,4 @@ def test_blocked_prompt_in_a_whole_answer_is_a_content_filter_choice() -> None:
 def test_unreadable_stream_events_are_decode_errors(data: str) -> None:
     translator = DIALECT.new_stream(make_call(stream=True))
     with pytest.raises(DecodeError, match="event #1"):
-        translator.translate(ServerSentEvent(data=data), [])
+        translator.translate("message", data, [])

@@ -97,6 +97,16 @@ def test_whole_stream_in_one_feed_decodes_to_expected_events(
     assert not decoder.pending()
 
 
+@pytest.mark.parametrize(
+    ("stream", "expected"), [pytest.param(*value, id=name) for name, value in STREAMS.items()]
+)
+def test_feed_fields_gives_the_same_events_as_tuples(
+    stream: bytes, expected: list[ServerSentEvent]
+) -> None:
+    fields = SSEDecoder().feed_fields(stream)
+    assert fields == [(e.event, e.data, e.id, e.retry) for e in expected]
+
+
 @pytest.mark.parametrize(("stream", "at", "expected"), _split_cases())
 def test_every_two_feed_split_gives_the_same_events(
     stream: bytes, at: int, expected: list[ServerSentEvent]

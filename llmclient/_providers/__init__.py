@@ -15,7 +15,6 @@ from ..errors import InvalidRequestError, UnknownProviderError
 if TYPE_CHECKING:
     from .._request import ChatCall, HttpRequest
     from ..errors import APIStatusError
-    from ..sse import ServerSentEvent
     from ..types import ChatCompletion, ChatCompletionChunk
 
 
@@ -293,8 +292,9 @@ class StreamTranslator(Protocol):
 
     finished: bool
 
-    def translate(self, event: ServerSentEvent, out: list[ChatCompletionChunk]) -> None:
-        """Append the chunks for ``event`` to ``out``; raise typed errors for error events."""
+    def translate(self, event: str, data: str, out: list[ChatCompletionChunk]) -> None:
+        """Append the chunks for one event (its type and data) to ``out``; raise typed errors
+        for error events."""
 
 
 class Dialect(Protocol):

@@ -47,7 +47,6 @@ from typing import Any
 from .._request import ChatCall, HttpRequest, encode_json
 from .._status import build_status_error, decode_body, load_json
 from ..errors import APIStatusError, DecodeError, InvalidRequestError
-from ..sse import ServerSentEvent
 from ..types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -647,9 +646,8 @@ class AnthropicStream:
         self._shape: TextShape[dict[str, Any]] | None = None
         self._shaping = SHAPES_UNUSED
 
-    def translate(self, event: ServerSentEvent, out: list[ChatCompletionChunk]) -> None:
+    def translate(self, event: str, data: str, out: list[ChatCompletionChunk]) -> None:
         self._events += 1
-        data = event.data
         shape = self._shape
         if shape is not None:
             text = shape.read(data)
@@ -665,7 +663,7 @@ class AnthropicStream:
                     return
                 self._shape = shape = None
         payload = load_event(data, self.provider, self._events)
-        kind = payload.get("type") or event.event
+        kind = payload.get("type") or event
         if kind == "error":
             raise build_status_error(self.provider, 200, payload, in_stream=True)
         try:

@@ -15,7 +15,6 @@ import attrs
 
 from .._request import ChatCall, HttpRequest
 from ..errors import APIStatusError
-from ..sse import ServerSentEvent
 from ..types import ChatCompletion, ChatCompletionChunk
 from . import AZURE_API_VERSION, StreamTranslator
 from .openai import DIALECT as OPENAI
@@ -67,9 +66,9 @@ class AzureStream:
         """Whether ``[DONE]`` has arrived."""
         return self._inner.finished
 
-    def translate(self, event: ServerSentEvent, out: list[ChatCompletionChunk]) -> None:
+    def translate(self, event: str, data: str, out: list[ChatCompletionChunk]) -> None:
         start = len(out)
-        self._inner.translate(event, out)
+        self._inner.translate(event, data, out)
         if len(out) > start and not out[-1].choices and out[-1].usage is None:
             del out[-1]
 

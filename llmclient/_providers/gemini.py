@@ -24,7 +24,6 @@ from urllib.parse import quote
 from .._request import ChatCall, HttpRequest, encode_json
 from .._status import build_status_error, decode_body, load_json
 from ..errors import APIStatusError, DecodeError, InvalidRequestError
-from ..sse import ServerSentEvent
 from ..types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -629,16 +628,16 @@ class GeminiStream:
         self._calls: dict[int, int] = {}  # tool calls so far, per candidate
         self._usage: Mapping[str, Any] | None = None
 
-    def translate(self, event: ServerSentEvent, out: list[ChatCompletionChunk]) -> None:
+    def translate(self, event: str, data: str, out: list[ChatCompletionChunk]) -> None:
         self._events += 1
-        payload = self._payload(event.data)
+        payload = self._payload(data)
         if "error" in payload and "candidates" not in payload:
             raise status_error(self.provider, 200, payload, in_stream=True)
         try:
             self._translate(payload, out)
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise DecodeError(
-                f"{self.provider}: {_describe(self._events, event.data)} is not a Gemini "
+                f"{self.provider}: {_describe(self._events, data)} is not a Gemini "
                 f"answer ({exc!r}).",
                 provider=self.provider,
             ) from exc

@@ -11,7 +11,6 @@ from .._convert import structure_chunk, structure_completion
 from .._request import ChatCall, HttpRequest, encode_json
 from .._status import build_status_error, decode_body, load_json
 from ..errors import APIStatusError, DecodeError, LlmError
-from ..sse import ServerSentEvent
 from ..types import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
 from ._shape import SHAPES_UNUSED, TextShape
 
@@ -78,11 +77,10 @@ class OpenAIStream:
         #: How many more shapes may be cut before one is used (events may never repeat).
         self._shaping = SHAPES_UNUSED
 
-    def translate(self, event: ServerSentEvent, out: list[ChatCompletionChunk]) -> None:
+    def translate(self, event: str, data: str, out: list[ChatCompletionChunk]) -> None:
         self._events += 1
-        data = event.data
         shape = self._shape
-        if shape is not None and event.event != "error":
+        if shape is not None and event != "error":
             text = shape.read(data)
             if text is not None:
                 if shape.verified or self._verify(shape):
@@ -93,7 +91,7 @@ class OpenAIStream:
         if payload is None:
             self.finished = True
             return
-        if event.event == "error" or ("error" in payload and "choices" not in payload):
+        if event == "error" or ("error" in payload and "choices" not in payload):
             raise build_status_error(self.provider, 200, payload, in_stream=True)
         chunk = self._chunk(payload, data)
         out.append(chunk)
