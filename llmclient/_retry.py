@@ -233,7 +233,10 @@ def retry_call(
     try:
         return step(*args)
     except Exception as exc:
-        return retrying(max_retries, clock, on_retry)(_replaying(exc, step), *args)
+        first = exc
+    # Outside the except block, so that a later attempt's error is not shown as raised
+    # "during handling of" the first one.
+    return retrying(max_retries, clock, on_retry)(_replaying(first, step), *args)
 
 
 def _async_replaying(
@@ -261,5 +264,6 @@ async def async_retry_call(
     try:
         return await step(*args)
     except Exception as exc:
-        retrier = async_retrying(max_retries, clock, on_retry)
-        return await retrier(_async_replaying(exc, step), *args)
+        first = exc
+    retrier = async_retrying(max_retries, clock, on_retry)
+    return await retrier(_async_replaying(first, step), *args)

@@ -587,6 +587,15 @@ def test_retry_call_counts_a_failed_first_attempt_as_tenacitys_first() -> None:
     assert told[0][1] == 0.001
 
 
+def test_retry_call_does_not_chain_the_last_error_to_the_first() -> None:
+    first, last = status_error(503), status_error(503)
+    step, _ = steps_failing(first, last)
+    with pytest.raises(InternalServerError) as info:
+        _retry.retry_call(1, None, None, step, "q")
+    assert info.value is last
+    assert last.__context__ is None
+
+
 @pytest.mark.parametrize(("max_retries", "attempts"), [(0, 1), (2, 3)])
 def test_retry_call_gives_up_with_the_attempts_made(max_retries: int, attempts: int) -> None:
     step, calls = steps_failing(*[status_error(503) for _ in range(5)])
