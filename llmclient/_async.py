@@ -161,7 +161,8 @@ class AsyncChatStream:
         finally:
             await self.aclose()
         if self._trace is not None:
-            await self._trace.end()
+            answer = self._parser.completion()
+            await self._trace.end(answer.usage, answer.choices)
 
     async def aclose(self) -> None:
         """Stop reading and release the connection. Calling it again does nothing."""
@@ -398,8 +399,7 @@ class AsyncLlmClient(BaseClient):
             )
         completion = call.dialect.parse_completion(call, await self._read(call, response, timer))
         if trace is not None:
-            trace.answered(completion.usage, completion.choices)
-            await trace.end()
+            await trace.end(completion.usage, completion.choices)
         return completion
 
     async def _open_stream(
@@ -446,8 +446,7 @@ class AsyncLlmClient(BaseClient):
             partial(self._endpoint_attempt, parse_embeddings), call, trace
         )
         if trace is not None:
-            trace.answered(embeddings.usage)
-            await trace.end()
+            await trace.end(embeddings.usage)
         return embeddings
 
     async def list_models(

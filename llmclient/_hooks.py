@@ -145,14 +145,12 @@ class _TraceEvents:
 
     __slots__ = (
         "attempts",
-        "finish_reason",
         "first_chunk_latency",
         "hooks",
         "method",
         "model",
         "provider",
         "started",
-        "usage",
     )
 
     def __init__(self, hooks: HookSet, method: str, call: ChatCall, started: float) -> None:
@@ -163,8 +161,6 @@ class _TraceEvents:
         self.started = started
         self.attempts = 0
         self.first_chunk_latency: float | None = None
-        self.usage: Usage | None = None
-        self.finish_reason: str | None = None
 
     def _request_event(self, url: str) -> RequestEvent:
         self.attempts += 1
@@ -179,22 +175,17 @@ class _TraceEvents:
         self.first_chunk_latency = latency = time.monotonic() - self.started
         return FirstChunkEvent(self.method, self.provider, self.model, chunk, latency)
 
-    def _note(self, chunk: ChatCompletionChunk) -> None:
-        if chunk.usage is not None:
-            self.usage = chunk.usage
-        for choice in chunk.choices:
-            if choice.index == 0 and choice.finish_reason:
-                self.finish_reason = choice.finish_reason
-
-    def _end_event(self) -> EndEvent:
+    def _end_event(
+        self, usage: Usage | EmbeddingUsage | None, choices: Sequence[Choice]
+    ) -> EndEvent:
         return EndEvent(
             self.method,
             self.provider,
             self.model,
-            self.usage,
+            _as_usage(usage),
             time.monotonic() - self.started,
             self.first_chunk_latency,
-            self.finish_reason,
+            choices[0].finish_reason if choices else None,
             self.attempts,
         )
 
@@ -202,13 +193,6 @@ class _TraceEvents:
         latency = time.monotonic() - self.started
         fallback = None if next_call is None else f"{next_call.provider.name}/{next_call.model}"
         return ErrorEvent(self.method, self.provider, self.model, error, latency, fallback)
-
-    def answered(
-        self, usage: Usage | EmbeddingUsage | None, choices: Sequence[Choice] = ()
-    ) -> None:
-        """Note a whole answer's usage and first choice's finish reason, before :meth:`end`."""
-        self.usage = _as_usage(usage)
-        self.finish_reason = choices[0].finish_reason if choices else None
 
 
 class Trace(_TraceEvents):
@@ -232,13 +216,16 @@ class Trace(_TraceEvents):
             call_hooks(self.hooks.on_first_chunk, event)
 
     def chunk(self, chunk: ChatCompletionChunk) -> None:
-        self._note(chunk)
         if self.hooks.on_chunk is not None:
             call_hooks(self.hooks.on_chunk, chunk)
 
-    def end(self) -> None:
+    def end(
+        self, usage: Usage | EmbeddingUsage | None = None, choices: Sequence[Choice] = ()
+    ) -> None:
+        """The call completed with this usage and these choices (the first one's finish
+        reason is reported)."""
         if self.hooks.on_end is not None:
-            call_hooks(self.hooks.on_end, self._end_event())
+            call_hooks(self.hooks.on_end, self._end_event(usage, choices))
 
     def error(self, error: LlmError, next_call: ChatCall | None = None) -> None:
         if self.hooks.on_error is not None:
@@ -266,13 +253,16 @@ class AsyncTrace(_TraceEvents):
             await acall_hooks(self.hooks.on_first_chunk, event)
 
     async def chunk(self, chunk: ChatCompletionChunk) -> None:
-        self._note(chunk)
         if self.hooks.on_chunk is not None:
             await acall_hooks(self.hooks.on_chunk, chunk)
 
-    async def end(self) -> None:
+    async def end(
+        self, usage: Usage | EmbeddingUsage | None = None, choices: Sequence[Choice] = ()
+    ) -> None:
+        """The call completed with this usage and these choices (the first one's finish
+        reason is reported)."""
         if self.hooks.on_end is not None:
-            await acall_hooks(self.hooks.on_end, self._end_event())
+            await acall_hooks(self.hooks.on_end, self._end_event(usage, choices))
 
     async def error(self, error: LlmError, next_call: ChatCall | None = None) -> None:
         if self.hooks.on_error is not None:

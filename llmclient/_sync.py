@@ -160,7 +160,8 @@ class ChatStream:
         finally:
             self.close()
         if self._trace is not None:
-            self._trace.end()
+            answer = self._parser.completion()
+            self._trace.end(answer.usage, answer.choices)
 
     def close(self) -> None:
         """Stop reading and release the connection. Calling it again does nothing."""
@@ -368,8 +369,7 @@ class LlmClient(BaseClient):
             )
         completion = call.dialect.parse_completion(call, self._read(call, response, timer))
         if trace is not None:
-            trace.answered(completion.usage, completion.choices)
-            trace.end()
+            trace.end(completion.usage, completion.choices)
         return completion
 
     def _open_stream(
@@ -414,8 +414,7 @@ class LlmClient(BaseClient):
         trace = self._trace("embed", call)
         embeddings = self._retried(partial(self._endpoint_attempt, parse_embeddings), call, trace)
         if trace is not None:
-            trace.answered(embeddings.usage)
-            trace.end()
+            trace.end(embeddings.usage)
         return embeddings
 
     def list_models(
