@@ -3,7 +3,8 @@
 Pure and linear: each chunk's pieces are appended to lists and joined once, when the
 completion is asked for. Tool-call argument fragments are joined by index; a tool call's id,
 type and name are taken once, so servers that repeat them on every delta (llama.cpp does)
-do not produce ``get_weatherget_weather``.
+do not produce ``get_weatherget_weather``. A delta with a new ``id`` at an index already used
+starts another call. Provider state is merged as it comes (see :func:`merge_state`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .types import (
     ChoiceLogprobs,
     FunctionCall,
     Message,
+    ProviderState,
     TokenLogprob,
     ToolCall,
     ToolCallDelta,
@@ -26,20 +28,44 @@ from .types import (
 __all__ = ["ChunkAccumulator", "accumulate"]
 
 
-class _ToolCallParts:
-    __slots__ = ("arguments", "id", "name", "type")
+def merge_state(state: ProviderState | None, more: ProviderState) -> ProviderState:
+    """``state`` with ``more`` added: lists under one key are joined, other values replaced.
 
-    def __init__(self) -> None:
+    Anthropic's ordered ``content`` blocks grow this way, and Gemini's ``thoughtSignature``
+    keeps the last one sent. ``state`` is a copy made here, never a chunk's own.
+    """
+    if state is None or state.dialect != more.dialect:
+        return ProviderState(more.dialect, dict(more.data))
+    data = state.data
+    for key, value in more.data.items():
+        current = data.get(key)
+        joined = isinstance(current, list) and isinstance(value, list)
+        data[key] = current + value if joined else value
+    return state
+
+
+def _copy(state: ProviderState | None) -> ProviderState | None:
+    """A completion's own copy, so chunks added later do not change it."""
+    return None if state is None else ProviderState(state.dialect, dict(state.data))
+
+
+class _ToolCallParts:
+    __slots__ = ("arguments", "id", "index", "name", "state", "type")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
         self.id = ""
         self.type = ""
         self.name = ""
         self.arguments: list[str] = []
+        self.state: ProviderState | None = None
 
     def tool_call(self) -> ToolCall:
         return ToolCall(
             id=self.id,
             function=FunctionCall(name=self.name, arguments="".join(self.arguments)),
             type=self.type or "function",
+            provider_state=_copy(self.state),
         )
 
 
@@ -52,6 +78,8 @@ class _ChoiceParts:
         "refusal",
         "refusal_logprobs",
         "role",
+        "state",
+        "tool_call_at",
         "tool_calls",
     )
 
@@ -60,7 +88,10 @@ class _ChoiceParts:
         self.content: list[str] | None = None
         self.refusal: list[str] | None = None
         self.reasoning: list[str] | None = None
-        self.tool_calls: dict[int, _ToolCallParts] = {}
+        #: Every call in order of arrival, and the latest call at each index.
+        self.tool_calls: list[_ToolCallParts] = []
+        self.tool_call_at: dict[int, _ToolCallParts] = {}
+        self.state: ProviderState | None = None
         self.finish_reason: str | None = None
         self.logprobs: list[TokenLogprob] | None = None
         self.refusal_logprobs: list[TokenLogprob] | None = None
@@ -69,13 +100,15 @@ class _ChoiceParts:
         logprobs = None
         if self.logprobs is not None or self.refusal_logprobs is not None:
             logprobs = ChoiceLogprobs(content=self.logprobs, refusal=self.refusal_logprobs)
-        tool_calls = [self.tool_calls[i].tool_call() for i in sorted(self.tool_calls)]
+        calls = sorted(self.tool_calls, key=lambda call: call.index)  # stable: arrival order kept
+        tool_calls = [call.tool_call() for call in calls]
         message = Message(
             role=self.role or "assistant",
             content=None if self.content is None else "".join(self.content),
             tool_calls=tool_calls or None,
             refusal=None if self.refusal is None else "".join(self.refusal),
             reasoning_content=None if self.reasoning is None else "".join(self.reasoning),
+            provider_state=_copy(self.state),
         )
         return Choice(
             index=index, message=message, finish_reason=self.finish_reason, logprobs=logprobs
@@ -128,7 +161,9 @@ class ChunkAccumulator:
                     parts.reasoning = []
                 parts.reasoning.append(delta.reasoning_content)
             if delta.tool_calls:
-                _add_tool_calls(parts.tool_calls, delta.tool_calls)
+                _add_tool_calls(parts, delta.tool_calls)
+            if delta.provider_state is not None:
+                parts.state = merge_state(parts.state, delta.provider_state)
             if choice.finish_reason:
                 parts.finish_reason = choice.finish_reason
             if choice.logprobs is not None:
@@ -154,11 +189,14 @@ class ChunkAccumulator:
         )
 
 
-def _add_tool_calls(calls: dict[int, _ToolCallParts], deltas: list[ToolCallDelta]) -> None:
+def _add_tool_calls(parts: _ChoiceParts, deltas: list[ToolCallDelta]) -> None:
+    at = parts.tool_call_at
     for delta in deltas:
-        call = calls.get(delta.index)
-        if call is None:
-            call = calls[delta.index] = _ToolCallParts()
+        call = at.get(delta.index)
+        # A new id where a call with another id stands is another call (openai-python #3201).
+        if call is None or (delta.id and call.id and delta.id != call.id):
+            call = at[delta.index] = _ToolCallParts(delta.index)
+            parts.tool_calls.append(call)
         # Taken once: some servers repeat the id and the whole name on every delta.
         if delta.id and not call.id:
             call.id = delta.id
@@ -170,6 +208,8 @@ def _add_tool_calls(calls: dict[int, _ToolCallParts], deltas: list[ToolCallDelta
                 call.name = function.name
             if function.arguments:
                 call.arguments.append(function.arguments)
+        if delta.provider_state is not None:
+            call.state = merge_state(call.state, delta.provider_state)
 
 
 def accumulate(chunks: Iterable[ChatCompletionChunk]) -> ChatCompletion:

@@ -1,15 +1,18 @@
-"""The one cattrs converter: provider JSON in, answer types out, and messages back to JSON.
+"""OpenAI-shaped JSON in, answer types out, and messages back to JSON: one strict boundary.
 
-Structure functions are generated once, at import, for the two top-level answer types;
-nothing inspects types per chunk. The hooks make parsing forgiving in the ways real servers
-need: unknown keys are ignored, and ``null`` where a string, number or object is expected
-falls back to the field's default instead of becoming ``"None"`` or a crash.
+Completions and chunks are read by hand (every chunk goes through here); the one cattrs
+converter reads the nested parts that are rare (logprobs, usage). Both are strict in one way
+and forgiving in another: a value of the wrong type (a number where a string belongs, a
+choice ``index`` that is no int) is a :class:`FieldError` naming its place, which the dialect
+raises as a ``DecodeError``; unknown keys are ignored, and ``null`` falls back to the field's
+default.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import cattrs
@@ -31,25 +34,49 @@ from .types import (
     Usage,
 )
 
+T = TypeVar("T")
+
 converter = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
+
+
+class FieldError(ValueError):
+    """A provider's value of the wrong type, at a place named as in its JSON
+    (``choices[0].delta.content``); the dialect turns it into a ``DecodeError``."""
+
+    def __init__(self, where: str, expected: str, value: Any = ...) -> None:
+        if value is ...:
+            super().__init__(f"{where} is missing; it must be {expected}")
+            return
+        text = repr(value)
+        if len(text) > 40:
+            text = text[:37] + "..."
+        super().__init__(f"{where} must be {expected}, got {type(value).__name__} {text}")
 
 
 def _structure_str(value: Any, _: type) -> str:
     if value.__class__ is str:
         return value
-    return "" if value is None else str(value)
+    if value is None:
+        return ""
+    raise FieldError("a string field", "a string", value)
 
 
 def _structure_int(value: Any, _: type) -> int:
     if value.__class__ is int:
         return value
-    return 0 if value is None else int(value)
+    if value is None:
+        return 0
+    raise FieldError("an integer field", "an integer", value)
 
 
 def _structure_float(value: Any, _: type) -> float:
     if value.__class__ is float:
         return value
-    return 0.0 if value is None else float(value)
+    if value is None:
+        return 0.0
+    if value.__class__ is int:
+        return float(value)
+    raise FieldError("a number field", "a number", value)
 
 
 converter.register_structure_hook(str, _structure_str)
@@ -116,46 +143,223 @@ def _lazy(type_: Any) -> Callable[[Any], Any]:
     return structure
 
 
-_structure_completion: Callable[[Any], ChatCompletion] = _lazy(ChatCompletion)
-
-
-def structure_completion(data: Any) -> ChatCompletion:
-    """A completion from its JSON; a message's ``reasoning`` (Groq, vLLM) is read as well."""
-    completion = _structure_completion(data)
-    for choice, raw in zip(completion.choices, data.get("choices") or (), strict=True):
-        message = raw.get("message") if isinstance(raw, dict) else None
-        if choice.message.reasoning_content is None and isinstance(message, dict):
-            reasoning = message.get("reasoning")
-            if isinstance(reasoning, str):
-                choice.message.reasoning_content = reasoning
-    return completion
-
-
-_structure_tool_call_deltas: Callable[[Any], list[ToolCallDelta]] = _lazy(list[ToolCallDelta])
 _structure_logprobs: Callable[[Any], ChoiceLogprobs] = _lazy(ChoiceLogprobs)
 _structure_usage: Callable[[Any], Usage] = _lazy(Usage)
 
 
-def structure_chunk(data: Any) -> ChatCompletionChunk:
-    """A chunk from its JSON: what the converter would build, written out for the hot path.
+def _nested(structure: Callable[[Any], T], value: Any, where: str) -> T:
+    """``structure(value)`` through the converter, its errors named after ``where``."""
+    try:
+        return structure(value)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise FieldError(where, "as OpenAI sends it", value) from exc
 
-    Every streamed event goes through here, so the common parts (a choice with a text delta)
-    are read directly; the rare ones (tool calls, logprobs, usage) go through the converter.
-    Optional strings are taken as the JSON has them, without coercion.
+
+def optional_str(value: Any, where: str) -> str | None:
+    """``value`` when it is a string or None; else a :class:`FieldError` naming ``where``."""
+    if value is None or value.__class__ is str:
+        return value
+    raise FieldError(where, "a string", value)
+
+
+def _str(value: Any, where: str, default: str = "") -> str:
+    if value.__class__ is str:
+        return value
+    if value is None:
+        return default
+    raise FieldError(where, "a string", value)
+
+
+def _int(value: Any, where: str) -> int:
+    if value.__class__ is int:
+        return value
+    if value is None:
+        return 0
+    raise FieldError(where, "an integer", value)
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if value.__class__ is dict:
+        return value
+    raise FieldError(where, "an object", value)
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if value.__class__ is list:
+        return value
+    raise FieldError(where, "a list", value)
+
+
+def content_blocks(blocks: Any, where: str) -> tuple[str | None, str | None]:
+    """The text and the thinking of content given as a list of typed blocks.
+
+    Mistral's magistral models (and other OpenAI-compatible servers) send ``content`` as
+    ``[{"type": "thinking", "thinking": [{"type": "text", "text": ...}]}, {"type": "text",
+    "text": ...}]``. Text blocks join into the text, thinking blocks into the thinking; blocks
+    of other types carry no text and are passed over.
+    """
+    texts: list[str] = []
+    thinking: list[str] = []
+    for number, block in enumerate(_list(blocks, where)):
+        at = f"{where}[{number}]"
+        kind = _object(block, at).get("type")
+        if kind == "text":
+            texts.append(_str(block.get("text"), f"{at}.text"))
+        elif kind == "thinking":
+            inner = block.get("thinking")
+            if inner.__class__ is list:
+                inner = content_blocks(inner, f"{at}.thinking")[0] or ""
+            thinking.append(_str(inner, f"{at}.thinking"))
+    return ("".join(texts) if texts else None), ("".join(thinking) if thinking else None)
+
+
+def _text_and_reasoning(fields: dict[str, Any], where: str) -> tuple[str | None, str | None]:
+    """A message's or delta's ``content`` and reasoning (``reasoning_content``, or Groq's and
+    vLLM's ``reasoning``), with content blocks read as :func:`content_blocks` does."""
+    content = fields.get("content")
+    reasoning = fields.get("reasoning_content")
+    if reasoning is None:
+        reasoning = fields.get("reasoning")
+        where_reasoning = f"{where}.reasoning"
+    else:
+        where_reasoning = f"{where}.reasoning_content"
+    if reasoning is not None and reasoning.__class__ is not str:
+        raise FieldError(where_reasoning, "a string", reasoning)
+    if content is None or content.__class__ is str:
+        return content, reasoning
+    if content.__class__ is not list:
+        raise FieldError(f"{where}.content", "a string or a list of content blocks", content)
+    content, thinking = content_blocks(content, f"{where}.content")
+    if thinking is not None:
+        reasoning = thinking if reasoning is None else reasoning + thinking
+    return content, reasoning
+
+
+def _arguments(value: Any, where: str) -> str:
+    """A tool call's arguments: a JSON string (an object, as some servers send, is encoded)."""
+    if value.__class__ is dict:
+        return json.dumps(value, ensure_ascii=False)
+    return _str(value, where)
+
+
+def _tool_call(value: Any, where: str) -> ToolCall:
+    call = _object(value, where)
+    function = call.get("function")
+    name = arguments = ""
+    if function is not None:
+        function = _object(function, f"{where}.function")
+        name = _str(function.get("name"), f"{where}.function.name")
+        arguments = _arguments(function.get("arguments"), f"{where}.function.arguments")
+    return ToolCall(
+        _str(call.get("id"), f"{where}.id"),
+        FunctionCall(name, arguments),
+        _str(call.get("type"), f"{where}.type", "function"),
+    )
+
+
+def _tool_call_delta(value: Any, where: str) -> ToolCallDelta:
+    call = _object(value, where)
+    function = call.get("function")
+    if function is not None:
+        function = _object(function, f"{where}.function")
+        arguments = function.get("arguments")
+        function = FunctionCallDelta(
+            optional_str(function.get("name"), f"{where}.function.name"),
+            None if arguments is None else _arguments(arguments, f"{where}.function.arguments"),
+        )
+    return ToolCallDelta(
+        _int(call.get("index"), f"{where}.index"),
+        optional_str(call.get("id"), f"{where}.id"),
+        optional_str(call.get("type"), f"{where}.type"),
+        function,
+    )
+
+
+def _message(value: Any, where: str) -> Message:
+    if value is None:
+        return Message()
+    message = _object(value, where)
+    content, reasoning = _text_and_reasoning(message, where)
+    tool_calls = message.get("tool_calls")
+    if tool_calls is not None:
+        at = f"{where}.tool_calls"
+        tool_calls = [
+            _tool_call(call, f"{at}[{n}]") for n, call in enumerate(_list(tool_calls, at))
+        ]
+    return Message(
+        _str(message.get("role"), f"{where}.role", "assistant"),
+        content,
+        tool_calls,
+        optional_str(message.get("refusal"), f"{where}.refusal"),
+        reasoning,
+    )
+
+
+def structure_completion(data: Any) -> ChatCompletion:
+    """A completion from its JSON; raises :class:`FieldError` for a value of the wrong type
+    or a body without ``choices``."""
+    completion = _object(data, "the body")
+    if "choices" not in completion:
+        raise FieldError("choices", "a list")
+    choices: list[Choice] = []
+    for number, raw in enumerate(_list(completion["choices"], "choices")):
+        where = f"choices[{number}]"
+        choice = _object(raw, where)
+        logprobs = choice.get("logprobs")
+        choices.append(
+            Choice(
+                _int(choice.get("index"), f"{where}.index"),
+                _message(choice.get("message"), f"{where}.message"),
+                optional_str(choice.get("finish_reason"), f"{where}.finish_reason"),
+                _nested(_structure_logprobs, logprobs, f"{where}.logprobs") if logprobs else None,
+            )
+        )
+    return ChatCompletion(*_envelope(completion, "chat.completion", choices))
+
+
+def _envelope(data: dict[str, Any], kind: str, choices: list[Any]) -> tuple[Any, ...]:
+    """The fields a completion and a chunk share, in their order, ``choices`` in its place."""
+    usage = data.get("usage")
+    return (
+        _str(data.get("id"), "id"),
+        _str(data.get("model"), "model"),
+        choices,
+        _nested(_structure_usage, usage, "usage") if usage else None,
+        _int(data.get("created"), "created"),
+        _str(data.get("object"), "object") or kind,
+        optional_str(data.get("system_fingerprint"), "system_fingerprint"),
+        optional_str(data.get("service_tier"), "service_tier"),
+    )
+
+
+def structure_chunk(data: Any) -> ChatCompletionChunk:
+    """A chunk from its JSON; raises :class:`FieldError` for a value of the wrong type.
+
+    Every streamed event that is not read by its shape goes through here, so the common
+    parts (a choice with a text delta) are read directly; logprobs and usage go through the
+    converter.
     """
     choices = []
-    for choice in data.get("choices") or ():
-        delta = choice.get("delta")
+    raw_choices = data.get("choices")
+    for number, choice in enumerate(() if raw_choices is None else _list(raw_choices, "choices")):
+        where = f"choices[{number}]"
+        delta = _object(choice, where).get("delta")
         if delta:
+            where_delta = f"{where}.delta"
+            delta = _object(delta, where_delta)
+            content, reasoning = _text_and_reasoning(delta, where_delta)
             tool_calls = delta.get("tool_calls")
-            reasoning = delta.get("reasoning_content")
-            if reasoning is None:
-                reasoning = delta.get("reasoning")  # Groq and newer vLLM name it so
+            if tool_calls:
+                at = f"{where_delta}.tool_calls"
+                tool_calls = [
+                    _tool_call_delta(call, f"{at}[{n}]")
+                    for n, call in enumerate(_list(tool_calls, at))
+                ]
             delta = Delta(
-                delta.get("role"),
-                delta.get("content"),
-                _structure_tool_call_deltas(tool_calls) if tool_calls else None,
-                delta.get("refusal"),
+                optional_str(delta.get("role"), f"{where_delta}.role"),
+                content,
+                tool_calls or None,
+                optional_str(delta.get("refusal"), f"{where_delta}.refusal"),
                 reasoning,
             )
         else:
@@ -163,32 +367,21 @@ def structure_chunk(data: Any) -> ChatCompletionChunk:
         logprobs = choice.get("logprobs")
         choices.append(
             ChunkChoice(
-                choice.get("index") or 0,
+                _int(choice.get("index"), f"{where}.index"),
                 delta,
-                choice.get("finish_reason"),
-                _structure_logprobs(logprobs) if logprobs else None,
+                optional_str(choice.get("finish_reason"), f"{where}.finish_reason"),
+                _nested(_structure_logprobs, logprobs, f"{where}.logprobs") if logprobs else None,
             )
         )
-    usage = data.get("usage")
-    return ChatCompletionChunk(
-        _structure_str(data.get("id"), str),
-        _structure_str(data.get("model"), str),
-        choices,
-        _structure_usage(usage) if usage else None,
-        _structure_int(data.get("created"), int),
-        data.get("object") or "chat.completion.chunk",
-        data.get("system_fingerprint"),
-        data.get("service_tier"),
-    )
+    return ChatCompletionChunk(*_envelope(data, "chat.completion.chunk", choices))
 
 
 def message_to_dict(message: Message) -> dict[str, Any]:
-    """Turn an answer's :class:`Message` back into a request message, leaving out empty fields."""
-    return {
-        key: value
-        for key, value in converter.unstructure(message).items()
-        if value is not None and key != "reasoning_content"
-    }
+    """Turn an answer's :class:`Message` into a request message: its :meth:`to_dict` without
+    ``reasoning_content``, which is for reading and is not sent back."""
+    out = message.to_dict()
+    out.pop("reasoning_content", None)
+    return out
 
 
 def is_answer_type(value: object) -> bool:

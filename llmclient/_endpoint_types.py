@@ -11,6 +11,8 @@ from typing import Any, TypedDict
 
 import attrs
 
+from .types import Serializable
+
 __all__ = [
     "EmbedParams",
     "Embedding",
@@ -22,7 +24,7 @@ __all__ = [
 
 
 @attrs.define(slots=True)
-class Embedding:
+class Embedding(Serializable):
     """One input's vector in an :class:`EmbeddingResponse`; ``index`` is the input's position."""
 
     index: int = 0
@@ -31,7 +33,7 @@ class Embedding:
 
 
 @attrs.define(slots=True)
-class EmbeddingUsage:
+class EmbeddingUsage(Serializable):
     """Token counts for one embeddings request (embeddings have no completion tokens)."""
 
     prompt_tokens: int = 0
@@ -39,7 +41,7 @@ class EmbeddingUsage:
 
 
 @attrs.define(slots=True)
-class EmbeddingResponse:
+class EmbeddingResponse(Serializable):
     """The vectors of an ``embed(...)`` call, one per input, in input order.
 
     Each vector is a list of floats, whatever ``encoding_format`` was asked for. ``usage`` is
@@ -53,7 +55,7 @@ class EmbeddingResponse:
 
 
 @attrs.define(slots=True)
-class Model:
+class Model(Serializable):
     """One model a provider offers, as returned by ``list_models(...)``.
 
     ``id`` is what goes after ``provider/`` in a model name (Gemini's ``models/`` prefix is

@@ -290,7 +290,10 @@ def sent_params(provider: ProviderSpec, params: Mapping[str, Any]) -> dict[str, 
 
 
 def normalize_messages(messages: Sequence[Any]) -> list[dict[str, Any]]:
-    """Check that messages are role/content mappings; answer ``Message`` objects become dicts."""
+    """Check that messages are role/content mappings; answer ``Message`` objects become dicts.
+
+    ``reasoning_content`` is left out of every message: no provider takes it back as text.
+    """
     if isinstance(messages, (str, bytes)) or not isinstance(messages, Sequence):
         raise InvalidRequestError(
             "messages must be a list of {'role': ..., 'content': ...} dicts, "
@@ -328,7 +331,10 @@ def normalize_messages(messages: Sequence[Any]) -> list[dict[str, Any]]:
                         "with a 'type', like {'type': 'text', 'text': ...}, "
                         f"got {_short(part)}."
                     )
-        out.append(dict(message))
+        message = dict(message)
+        # Thinking as text is for reading; what a provider needs back is its provider_state.
+        message.pop("reasoning_content", None)
+        out.append(message)
     return out
 
 

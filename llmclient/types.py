@@ -10,6 +10,7 @@ mappings, typed here as :class:`MessageParam` for editors and type checkers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
@@ -45,6 +46,8 @@ __all__ = [
     "MessageParam",
     "Model",
     "PromptTokensDetails",
+    "ProviderState",
+    "Serializable",
     "TokenLogprob",
     "ToolCall",
     "ToolCallDelta",
@@ -53,8 +56,72 @@ __all__ = [
 ]
 
 
+class Serializable:
+    """What every answer type can do: become OpenAI's JSON shape again."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """This object as a fresh dict in OpenAI's JSON shape, fields that are None left out.
+
+        Provider state is included, so the dict of a :class:`Message` can be stored as JSON
+        and sent back as a request message later, to any provider.
+        """
+        return _to_dict(self)
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as compact JSON on one line (ready for an SSE ``data:`` field)."""
+        return json.dumps(_to_dict(self), ensure_ascii=False, separators=(",", ":"))
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _to_dict(value: Any) -> dict[str, Any]:
+    cls = value.__class__
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in attrs.fields(cls))
+    out: dict[str, Any] = {}
+    for name in names:
+        item = getattr(value, name)
+        if item is not None:
+            out[name] = _plain(item)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Serializable):
+        return _to_dict(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
 @attrs.define(slots=True)
-class FunctionCall:
+class ProviderState(Serializable):
+    """What a provider needs back, unchanged, when an answer goes back to it on the next turn.
+
+    Anthropic's signed ``thinking`` and ``redacted_thinking`` blocks (and its server-tool
+    blocks), in the order the answer had them, and Gemini's ``thoughtSignature`` of a part.
+    It is filled by ``chat()`` and ``final_completion()``; the dialect named ``dialect`` reads
+    it back from a :class:`Message` (or its :meth:`~Serializable.to_dict`) and every other
+    dialect leaves it out, so a message can go to another provider unchanged.
+
+    Attributes:
+        dialect: the wire dialect that made it: ``"anthropic"`` or ``"gemini"``.
+        data: the dialect's own JSON values, opaque to users: Anthropic's
+            ``{"content": [...]}``, Gemini's ``{"thoughtSignature": ...}``.
+    """
+
+    dialect: str = ""
+    data: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.define(slots=True)
+class FunctionCall(Serializable):
     """The function a model chose to call, with its arguments as a JSON string."""
 
     name: str = ""
@@ -62,16 +129,21 @@ class FunctionCall:
 
 
 @attrs.define(slots=True)
-class ToolCall:
-    """A complete tool call in a :class:`Message`."""
+class ToolCall(Serializable):
+    """A complete tool call in a :class:`Message`.
+
+    ``provider_state`` holds what the provider needs back with this call (Gemini 3's
+    ``thoughtSignature``); see :class:`ProviderState`.
+    """
 
     id: str = ""
     function: FunctionCall = attrs.field(factory=FunctionCall)
     type: str = "function"
+    provider_state: ProviderState | None = None
 
 
 @attrs.define(slots=True)
-class FunctionCallDelta:
+class FunctionCallDelta(Serializable):
     """A fragment of a streamed function call: the name comes once, arguments in pieces."""
 
     name: str | None = None
@@ -79,17 +151,19 @@ class FunctionCallDelta:
 
 
 @attrs.define(slots=True)
-class ToolCallDelta:
-    """A fragment of a streamed tool call; fragments with the same ``index`` belong together."""
+class ToolCallDelta(Serializable):
+    """A fragment of a streamed tool call; fragments with the same ``index`` belong together,
+    until one comes with a new ``id``: that starts another call."""
 
     index: int = 0
     id: str | None = None
     type: str | None = None
     function: FunctionCallDelta | None = None
+    provider_state: ProviderState | None = None
 
 
 @attrs.define(slots=True)
-class TopLogprob:
+class TopLogprob(Serializable):
     """One of the most likely tokens at a position."""
 
     token: str = ""
@@ -98,7 +172,7 @@ class TopLogprob:
 
 
 @attrs.define(slots=True)
-class TokenLogprob:
+class TokenLogprob(Serializable):
     """The log probability of one output token, with its most likely alternatives."""
 
     token: str = ""
@@ -108,7 +182,7 @@ class TokenLogprob:
 
 
 @attrs.define(slots=True)
-class ChoiceLogprobs:
+class ChoiceLogprobs(Serializable):
     """Log probabilities of a choice's content (and refusal) tokens."""
 
     content: list[TokenLogprob] | None = None
@@ -116,7 +190,7 @@ class ChoiceLogprobs:
 
 
 @attrs.define(slots=True)
-class PromptTokensDetails:
+class PromptTokensDetails(Serializable):
     """A breakdown of the prompt tokens.
 
     ``cached_tokens`` were read from the provider's prompt cache; ``cache_creation_tokens``
@@ -130,7 +204,7 @@ class PromptTokensDetails:
 
 
 @attrs.define(slots=True)
-class CompletionTokensDetails:
+class CompletionTokensDetails(Serializable):
     """A breakdown of the completion tokens."""
 
     reasoning_tokens: int | None = None
@@ -140,7 +214,7 @@ class CompletionTokensDetails:
 
 
 @attrs.define(slots=True)
-class Usage:
+class Usage(Serializable):
     """Token counts for one request."""
 
     prompt_tokens: int = 0
@@ -151,10 +225,13 @@ class Usage:
 
 
 @attrs.define(slots=True)
-class Message:
+class Message(Serializable):
     """The assistant's message in a :class:`ChatCompletion`.
 
-    It can be appended to ``messages`` as it is for the next turn.
+    It can be appended to ``messages`` as it is for the next turn, or stored as its
+    :meth:`~Serializable.to_dict` and sent later: ``provider_state`` (see
+    :class:`ProviderState`) goes back to the provider that made it. ``reasoning_content`` is
+    the model's thinking as text, for reading; it is not sent back.
     """
 
     role: str = "assistant"
@@ -162,10 +239,11 @@ class Message:
     tool_calls: list[ToolCall] | None = None
     refusal: str | None = None
     reasoning_content: str | None = None
+    provider_state: ProviderState | None = None
 
 
 @attrs.define(slots=True)
-class Choice:
+class Choice(Serializable):
     """One answer of a :class:`ChatCompletion` (``n`` > 1 asks for several)."""
 
     index: int = 0
@@ -175,7 +253,7 @@ class Choice:
 
 
 @attrs.define(slots=True)
-class ChatCompletion:
+class ChatCompletion(Serializable):
     """A whole answer, as returned by ``chat(...)``."""
 
     id: str = ""
@@ -189,18 +267,23 @@ class ChatCompletion:
 
 
 @attrs.define(slots=True)
-class Delta:
-    """What one streamed chunk adds to a choice."""
+class Delta(Serializable):
+    """What one streamed chunk adds to a choice.
+
+    ``provider_state`` is set on the chunk that carried it; the answer's state is all of
+    them together (see :class:`ProviderState`).
+    """
 
     role: str | None = None
     content: str | None = None
     tool_calls: list[ToolCallDelta] | None = None
     refusal: str | None = None
     reasoning_content: str | None = None
+    provider_state: ProviderState | None = None
 
 
 @attrs.define(slots=True)
-class ChunkChoice:
+class ChunkChoice(Serializable):
     """One choice's part of a streamed chunk."""
 
     index: int = 0
@@ -210,7 +293,7 @@ class ChunkChoice:
 
 
 @attrs.define(slots=True)
-class ChatCompletionChunk:
+class ChatCompletionChunk(Serializable):
     """One streamed piece of an answer, as yielded by ``chat_stream(...)``.
 
     ``choices`` is empty on the usage chunk that ends a stream asked for with
@@ -236,6 +319,8 @@ class MessageParam(TypedDict, total=False):
     tool_calls: list[dict[str, Any]]
     tool_call_id: str
     refusal: str | None
+    reasoning_content: str | None
+    provider_state: dict[str, Any] | None
 
 
 class ChatParams(TypedDict, total=False):

@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from llmclient._config import ClientConfig
-from llmclient._providers.anthropic import DIALECT, AnthropicStream
+from llmclient._providers.anthropic import DIALECT
 from llmclient._request import ChatCall, prepare_call
 from llmclient._stream import ChunkParser, error_from_response
 from llmclient.errors import (
@@ -29,6 +29,7 @@ from llmclient.types import (
     Delta,
     FunctionCallDelta,
     PromptTokensDetails,
+    ProviderState,
     ToolCallDelta,
     Usage,
 )
@@ -155,6 +156,18 @@ STREAM_EVENTS = [
 ]
 STREAM = b"".join(STREAM_EVENTS)
 TOOL_ID = "toolu_01T1x1fJ34qAmk2tNTrN7Up6"
+SIGNATURE = "EqQBCgIYAhIM1gbcDa9GJwZA2b3h"
+#: The answer's blocks in order: the signed thinking whole, text and the tool call as places.
+STATE = ProviderState(
+    "anthropic",
+    {
+        "content": [
+            {"type": "thinking", "thinking": "Paris — ask the tool.", "signature": SIGNATURE},
+            {"type": "text"},
+            {"type": "tool_use", "id": TOOL_ID},
+        ]
+    },
+)
 EXPECTED = [
     chunk(Delta(role="assistant", reasoning_content="Paris — ")),
     chunk(Delta(reasoning_content="ask the tool.")),
@@ -175,7 +188,7 @@ EXPECTED = [
             ]
         )
     ),
-    chunk(finish_reason="tool_calls"),
+    chunk(Delta(provider_state=STATE), finish_reason="tool_calls"),
     ChatCompletionChunk(
         MSG_ID,
         MODEL,
@@ -217,12 +230,12 @@ def test_one_byte_feeds_give_the_same_chunks() -> None:
     parser.end()
 
 
-def test_the_signature_is_kept_without_a_chunk() -> None:
+def test_the_signed_thinking_reaches_the_answer_as_provider_state() -> None:
     parser = new_parser()
     parser.feed(STREAM)
-    translator = parser._translator
-    assert isinstance(translator, AnthropicStream)
-    assert translator.signatures == ["EqQBCgIYAhIM1gbcDa9GJwZA2b3h"]
+    message = parser.completion().choices[0].message
+    assert message.provider_state == STATE
+    assert message.reasoning_content == "Paris — ask the tool."
 
 
 def test_every_chunk_carries_the_message_id_and_model() -> None:
@@ -311,7 +324,7 @@ def test_a_response_format_tool_streams_as_content_and_finishes_with_stop() -> N
         ("end_turn", "stop"),
         ("stop_sequence", "stop"),
         ("max_tokens", "length"),
-        ("tool_use", "tool_calls"),
+        ("tool_use", "stop"),  # no tool call came: nothing for the caller to run
         ("refusal", "content_filter"),
         ("pause_turn", "pause_turn"),
     ],

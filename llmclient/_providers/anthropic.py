@@ -44,6 +44,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from .._convert import FieldError
 from .._request import ChatCall, HttpRequest, encode_json
 from .._status import build_status_error, decode_body, load_json
 from ..errors import APIStatusError, DecodeError, InvalidRequestError
@@ -57,11 +58,13 @@ from ..types import (
     FunctionCallDelta,
     Message,
     PromptTokensDetails,
+    ProviderState,
     ToolCall,
     ToolCallDelta,
     Usage,
 )
 from ._shape import SHAPES_UNUSED, TextShape
+from ._state import state_data
 from .openai import describe_event, load_event
 
 ANTHROPIC_VERSION = "2023-06-01"
@@ -484,7 +487,49 @@ def _source(where: str, url: str) -> dict[str, str]:
 def _assistant_blocks(
     index: int, message: Mapping[str, Any], provider: str
 ) -> list[dict[str, Any]]:
-    blocks = _content_blocks(index, message.get("content"), provider)
+    text = _content_blocks(index, message.get("content"), provider)
+    calls = _tool_use_blocks(index, message, provider)
+    state = state_data(message, "anthropic", f"messages[{index}]")
+    if state is None:
+        return text + calls
+    return _in_answer_order(index, state, text, calls)
+
+
+def _in_answer_order(
+    index: int, state: Mapping[str, Any], text: list[dict[str, Any]], calls: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The message's blocks in the order its answer had them, its state's blocks among them.
+
+    The state lists the answer's blocks: thinking, redacted thinking and server-tool blocks
+    whole, text and ``tool_use`` blocks as places (``{"type": "text"}``, ``{"type":
+    "tool_use", "id": ...}``). The message's text goes where its first text stood, each tool
+    call where its id stood; what the state does not place comes last, text first.
+    """
+    items = state.get("content")
+    if not isinstance(items, list) or not all(
+        isinstance(item, Mapping) and isinstance(item.get("type"), str) for item in items
+    ):
+        raise InvalidRequestError(
+            f"messages[{index}]['provider_state'] is not Anthropic state as to_dict() gives it."
+        )
+    unplaced = {block["id"]: block for block in calls}
+    blocks: list[dict[str, Any]] = []
+    for item in items:
+        kind = item["type"]
+        if kind == "text":
+            blocks += text
+            text = []
+        elif kind == "tool_use":
+            call = unplaced.pop(item.get("id"), None)
+            if call is not None:
+                blocks.append(call)
+        else:
+            blocks.append(dict(item))
+    return blocks + text + [block for block in calls if block["id"] in unplaced]
+
+
+def _tool_use_blocks(index: int, message: Mapping[str, Any], provider: str) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
     for number, call in enumerate(message.get("tool_calls") or ()):
         where = f"messages[{index}]['tool_calls'][{number}]"
         function = call.get("function") if isinstance(call, Mapping) else None
@@ -525,11 +570,13 @@ def _tool_result(index: int, message: Mapping[str, Any], provider: str) -> dict[
 # --- answers -----------------------------------------------------------------------------------
 
 
-def _finish_reason(stop_reason: Any, json_answer: bool) -> str | None:
+def _finish_reason(stop_reason: Any, called_tools: bool) -> str | None:
     if stop_reason is None:
         return None
-    if json_answer and stop_reason == "tool_use":
-        return "stop"  # the forced response_format tool answered: that is the whole answer
+    if stop_reason == "tool_use" and not called_tools:
+        # The forced response_format tool answered, or only server tools ran (their results
+        # are in the answer): either way there is no call for the caller to make.
+        return "stop"
     return FINISH_REASONS.get(stop_reason, str(stop_reason))
 
 
@@ -545,54 +592,102 @@ def _usage(counts: Mapping[str, Any]) -> Usage:
     return Usage(prompt, completion, prompt + completion, details)
 
 
+#: Block types that are the answer's own text and tool calls; any other block is state.
+_TEXT_BLOCK, _TOOL_BLOCK = "text", "tool_use"
+
+
 def _completion(payload: Mapping[str, Any], json_tool: str | None) -> ChatCompletion:
     texts: list[str] = []
     thinking: list[str] = []
     calls: list[ToolCall] = []
-    json_answer = False
-    for block in payload.get("content") or ():
+    order: list[dict[str, Any]] = []  # the blocks as provider state: see _in_answer_order
+    stateful = False
+    if "content" not in payload:
+        raise FieldError("content", "a list of content blocks")
+    for number, block in enumerate(_blocks(payload["content"])):
         kind = block.get("type")
-        if kind == "text":
-            texts.append(block.get("text") or "")
-        elif kind == "thinking":
-            thinking.append(block.get("thinking") or "")
-        elif kind == "tool_use":
+        where = f"content[{number}]"
+        if kind == _TEXT_BLOCK:
+            texts.append(_text(block, "text", where))
+            order.append({"type": _TEXT_BLOCK})
+        elif kind == _TOOL_BLOCK:
             arguments = json.dumps(block.get("input") or {}, ensure_ascii=False)
             if json_tool is not None and block.get("name") == json_tool:
                 texts.append(arguments)
-                json_answer = True
+                order.append({"type": _TEXT_BLOCK})
             else:
-                function = FunctionCall(block.get("name") or "", arguments)
-                calls.append(ToolCall(block.get("id") or "", function))
+                call_id = _text(block, "id", where)
+                calls.append(
+                    ToolCall(call_id, FunctionCall(_text(block, "name", where), arguments))
+                )
+                order.append({"type": _TOOL_BLOCK, "id": call_id})
+        else:
+            if kind == "thinking":
+                thinking.append(_text(block, "thinking", where))
+            order.append(dict(block))
+            stateful = True
     message = Message(
         content="".join(texts) if texts else None,
         tool_calls=calls or None,
         reasoning_content="".join(thinking) if thinking else None,
+        provider_state=ProviderState("anthropic", {"content": order}) if stateful else None,
     )
-    finish = _finish_reason(payload.get("stop_reason"), json_answer and not calls)
+    finish = _finish_reason(payload.get("stop_reason"), bool(calls))
     usage = payload.get("usage")
     return ChatCompletion(
-        id=payload.get("id") or "",
-        model=payload.get("model") or "",
+        id=_text(payload, "id", "message"),
+        model=_text(payload, "model", "message"),
         choices=[Choice(0, message, finish)],
         usage=_usage(usage) if usage else None,
         created=int(time.time()),
     )
 
 
+def _blocks(content: Any) -> list[dict[str, Any]]:
+    if not isinstance(content, list) or not all(isinstance(block, dict) for block in content):
+        raise FieldError("content", "a list of content blocks", content)
+    return content
+
+
+def _text(block: Mapping[str, Any], key: str, where: str) -> str:
+    """``block[key]`` when it is a string ("" when absent); else a FieldError naming it."""
+    value = block.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    raise FieldError(f"{where}.{key}", "a string", value)
+
+
 # --- stream ------------------------------------------------------------------------------------
 
-# What a content block is, for its deltas.
-_TEXT, _THINKING, _TOOL, _JSON = range(4)
+# What a content block is, for its deltas: text, thinking, a tool call, the response_format
+# answer, a server tool's call (state, its input streamed as JSON), or any other block (state).
+_TEXT, _THINKING, _TOOL, _JSON, _SERVER, _OTHER = range(6)
+
+#: The delta types each kind of block takes; a delta type not listed for any is ignored.
+_DELTAS_FOR: Mapping[str, frozenset[int]] = {
+    "text_delta": frozenset((_TEXT,)),
+    "citations_delta": frozenset((_TEXT,)),
+    "thinking_delta": frozenset((_THINKING,)),
+    "signature_delta": frozenset((_THINKING,)),
+    "input_json_delta": frozenset((_TOOL, _JSON, _SERVER)),
+}
+
+#: Block types whose input streams as ``input_json_delta`` and which are state, not calls.
+_SERVER_CALLS = frozenset(("server_tool_use", "mcp_tool_use"))
 
 
 class _Block:
-    __slots__ = ("has_arguments", "kind", "tool_index")
+    __slots__ = ("has_arguments", "kind", "parts", "state", "tool_index")
 
-    def __init__(self, kind: int, tool_index: int = 0) -> None:
+    def __init__(self, kind: int, tool_index: int = 0, state: dict[str, Any] | None = None) -> None:
         self.kind = kind
         self.tool_index = tool_index
         self.has_arguments = False
+        #: The block as provider state, completed at its stop from the streamed ``parts``.
+        self.state = state
+        self.parts: list[str] = []
 
 
 class AnthropicStream:
@@ -600,10 +695,15 @@ class AnthropicStream:
 
     Every chunk carries the message's id and model; the first carries ``role: "assistant"``.
     Tool calls are numbered 0, 1, 2... in order of appearance, whatever Anthropic's block
-    indices. The finish reason comes once, on its own chunk; ``message_stop`` (the terminal
-    marker) adds a last chunk with no choices and the whole :class:`Usage`. Thinking streams as
-    ``reasoning_content``; the thinking signatures are kept in :attr:`signatures`. ``ping`` and
-    unknown event types are ignored; an ``error`` event raises the typed error.
+    indices. The finish reason comes once, on its own chunk, with the answer's provider state
+    (signed thinking, redacted thinking and server-tool blocks, in order); ``message_stop``
+    (the terminal marker) adds a last chunk with no choices and the whole :class:`Usage`.
+    Thinking streams as ``reasoning_content``. ``ping`` and unknown event types are ignored;
+    an ``error`` event raises the typed error.
+
+    The events must follow Anthropic's order: one ``message_start`` first, deltas only inside
+    a started block and of a type that block takes. Anything else is a ``DecodeError``, not a
+    guess.
 
     Text deltas that differ from an earlier one only in their text are read through a
     :class:`~llmclient._providers._shape.TextShape`, without parsing their JSON.
@@ -619,23 +719,23 @@ class AnthropicStream:
         "_json_answer",
         "_json_tool",
         "_model",
+        "_order",
         "_shape",
         "_shaping",
         "_started",
+        "_stateful",
         "_tools",
         "finished",
         "provider",
-        "signatures",
     )
 
     def __init__(self, provider: str, json_tool: str | None = None) -> None:
         self.provider = provider
         self.finished = False
-        self.signatures: list[str] = []
         self._json_tool = json_tool
         self._json_answer = False
         self._events = 0
-        self._id = ""
+        self._id: str | None = None  # None until message_start
         self._model = ""
         self._created = 0
         self._started = False
@@ -643,6 +743,10 @@ class AnthropicStream:
         self._tools = 0
         self._blocks: dict[Any, _Block] = {}
         self._counts: dict[str, Any] = {}
+        #: The answer's blocks as provider state (see _in_answer_order), and whether any of
+        #: them is more than a place for text or a tool call.
+        self._order: list[dict[str, Any]] = []
+        self._stateful = False
         self._shape: TextShape[dict[str, Any]] | None = None
         self._shaping = SHAPES_UNUSED
 
@@ -657,7 +761,7 @@ class AnthropicStream:
                         choice = ChunkChoice(0, Delta(None, text))
                         out.append(
                             ChatCompletionChunk(
-                                self._id, self._model, [choice], None, self._created
+                                self._id or "", self._model, [choice], None, self._created
                             )
                         )
                     return
@@ -667,6 +771,13 @@ class AnthropicStream:
         if kind == "error":
             raise build_status_error(self.provider, 200, payload, in_stream=True)
         try:
+            if kind == "message_start":
+                self._message_start(payload)
+                return
+            if kind == "ping":
+                return
+            if self._id is None and kind in _MESSAGE_EVENTS:
+                raise FieldError("the stream", f"opened by message_start before {kind}")
             if kind == "content_block_delta":
                 self._delta(payload, out)
                 if self._shaping > 0:  # no shape, or this event did not fit it
@@ -676,22 +787,22 @@ class AnthropicStream:
                 self._block_start(payload, out)
             elif kind == "content_block_stop":
                 self._block_stop(payload, out)
-            elif kind == "message_start":
-                self._message_start(payload)
             elif kind == "message_delta":
                 self._message_delta(payload, out)
             elif kind == "message_stop":
+                if not self._finish_sent and self._stateful:
+                    self._emit(out, Delta(provider_state=self._state()))
                 out.append(
                     ChatCompletionChunk(
-                        self._id, self._model, [], _usage(self._counts), self._created
+                        self._id or "", self._model, [], _usage(self._counts), self._created
                     )
                 )
                 self.finished = True
-            # ping and event types added after this was written carry nothing for us
-        except (TypeError, KeyError, AttributeError) as exc:
+            # event types added after this was written carry nothing for us
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise DecodeError(
                 f"{self.provider}: {describe_event(self._events, data)} is not a valid "
-                f"{kind} event ({exc!r}).",
+                f"{kind} event ({exc}).",
                 provider=self.provider,
             ) from exc
 
@@ -715,21 +826,42 @@ class AnthropicStream:
             delta.role = "assistant"
         out.append(
             ChatCompletionChunk(
-                self._id, self._model, [ChunkChoice(0, delta, finish_reason)], None, self._created
+                self._id or "",
+                self._model,
+                [ChunkChoice(0, delta, finish_reason)],
+                None,
+                self._created,
             )
         )
 
+    def _state(self) -> ProviderState:
+        return ProviderState("anthropic", {"content": self._order})
+
+    def _open_block(self, payload: dict[str, Any], kind: str) -> _Block:
+        index = payload.get("index")
+        block = self._blocks.get(index)
+        if block is None:
+            raise FieldError("index", f"the index of a started block for {kind}", index)
+        return block
+
     def _delta(self, payload: dict[str, Any], out: list[ChatCompletionChunk]) -> None:
-        delta = payload["delta"]
-        kind = delta["type"]
+        delta = _object_field(payload, "delta")
+        kind = delta.get("type")
+        block = self._open_block(payload, "content_block_delta")
+        fits = _DELTAS_FOR.get(kind) if isinstance(kind, str) else None
+        if fits is None:
+            return  # a delta type newer than this code carries nothing for us
+        if block.kind not in fits:
+            if block.kind == _OTHER:
+                return  # a block type newer than this code may take any delta
+            raise FieldError("delta.type", f"a delta for its block, not {kind!r}", kind)
         if kind == "text_delta":
-            text = delta["text"]
+            text = _text(delta, "text", "delta")
             if text:
                 self._emit(out, Delta(content=text))
         elif kind == "input_json_delta":
-            block = self._blocks.get(payload.get("index"))
-            partial = delta.get("partial_json")
-            if block is None or not partial:
+            partial = _text(delta, "partial_json", "delta")
+            if not partial:
                 return
             if block.kind == _TOOL:
                 block.has_arguments = True
@@ -739,71 +871,120 @@ class AnthropicStream:
                 )
             elif block.kind == _JSON:
                 self._emit(out, Delta(content=partial))
+            else:
+                block.parts.append(partial)
         elif kind == "thinking_delta":
-            thinking = delta["thinking"]
+            thinking = _text(delta, "thinking", "delta")
+            block.parts.append(thinking)
             if thinking:
                 self._emit(out, Delta(reasoning_content=thinking))
         elif kind == "signature_delta":
-            self.signatures.append(delta["signature"])
-        # citations_delta and newer delta types have no OpenAI counterpart
+            assert block.state is not None  # thinking blocks always have their state
+            block.state["signature"] = block.state.get("signature", "") + _text(
+                delta, "signature", "delta"
+            )
+        # citations_delta has no OpenAI counterpart
 
     def _block_start(self, payload: dict[str, Any], out: list[ChatCompletionChunk]) -> None:
-        block = payload["content_block"]
-        kind = block["type"]
+        block = _object_field(payload, "content_block")
+        kind = block.get("type")
         index = payload.get("index")
+        if index in self._blocks:
+            raise FieldError("index", "the index of a block not yet started", index)
         if kind == "text":
             self._blocks[index] = _Block(_TEXT)
-            if block.get("text"):
-                self._emit(out, Delta(content=block["text"]))
+            self._order.append({"type": _TEXT_BLOCK})
+            text = _text(block, "text", "content_block")
+            if text:
+                self._emit(out, Delta(content=text))
         elif kind == "thinking":
-            self._blocks[index] = _Block(_THINKING)
-            if block.get("thinking"):
-                self._emit(out, Delta(reasoning_content=block["thinking"]))
+            state = dict(block)
+            started = self._blocks[index] = _Block(_THINKING, state=state)
+            self._order.append(state)
+            self._stateful = True
+            thinking = _text(block, "thinking", "content_block")
+            started.parts.append(thinking)
+            if thinking:
+                self._emit(out, Delta(reasoning_content=thinking))
         elif kind == "tool_use":
             tool_input = block.get("input")
             arguments = json.dumps(tool_input, ensure_ascii=False) if tool_input else ""
             if self._json_tool is not None and block.get("name") == self._json_tool:
                 self._blocks[index] = _Block(_JSON)
+                self._order.append({"type": _TEXT_BLOCK})
                 self._json_answer = True
                 if arguments:
                     self._emit(out, Delta(content=arguments))
                 return
-            state = self._blocks[index] = _Block(_TOOL, self._tools)
-            state.has_arguments = bool(arguments)
+            call_id = _text(block, "id", "content_block")
+            tool = self._blocks[index] = _Block(_TOOL, self._tools)
+            self._order.append({"type": _TOOL_BLOCK, "id": call_id})
+            tool.has_arguments = bool(arguments)
             self._tools += 1
             call = ToolCallDelta(
-                state.tool_index,
-                block["id"],
+                tool.tool_index,
+                call_id,
                 "function",
-                FunctionCallDelta(block["name"], arguments),
+                FunctionCallDelta(_text(block, "name", "content_block"), arguments),
             )
             self._emit(out, Delta(tool_calls=[call]))
-        # redacted_thinking, server tool blocks and newer kinds carry nothing for us
+        else:
+            # redacted_thinking, server tool calls and results, and newer kinds: kept whole
+            # as provider state, for the next turn.
+            state = dict(block)
+            self._blocks[index] = _Block(_SERVER if kind in _SERVER_CALLS else _OTHER, state=state)
+            self._order.append(state)
+            self._stateful = True
 
     def _block_stop(self, payload: dict[str, Any], out: list[ChatCompletionChunk]) -> None:
-        block = self._blocks.pop(payload.get("index"), None)
-        if block is not None and block.kind == _TOOL and not block.has_arguments:
+        block = self._open_block(payload, "content_block_stop")
+        del self._blocks[payload.get("index")]
+        if block.kind == _TOOL and not block.has_arguments:
             # A tool without input streams no JSON; "{}" keeps the joined arguments valid JSON.
             call = ToolCallDelta(block.tool_index, function=FunctionCallDelta(arguments="{}"))
             self._emit(out, Delta(tool_calls=[call]))
+        elif block.state is not None and block.parts:
+            if block.kind == _THINKING:
+                block.state["thinking"] = "".join(block.parts)
+            else:  # a server tool's input, streamed as JSON
+                block.state["input"] = json.loads("".join(block.parts))
 
     def _message_start(self, payload: dict[str, Any]) -> None:
-        message = payload["message"]
-        self._id = message.get("id") or ""
-        self._model = message.get("model") or ""
+        if self._id is not None:
+            raise FieldError("the stream", "one message: a second message_start came")
+        message = _object_field(payload, "message")
+        self._id = _text(message, "id", "message")
+        self._model = _text(message, "model", "message")
         self._created = int(time.time())
-        self._counts.update(message.get("usage") or ())
+        usage = message.get("usage")
+        if usage is not None:
+            self._counts.update(_object_field(message, "usage"))
 
     def _message_delta(self, payload: dict[str, Any], out: list[ChatCompletionChunk]) -> None:
         usage = payload.get("usage")
         if usage:
             # Counts here are cumulative; a null one leaves message_start's in place.
+            usage = _object_field(payload, "usage")
             self._counts.update((key, value) for key, value in usage.items() if value is not None)
         stop_reason = (payload.get("delta") or {}).get("stop_reason")
         if stop_reason is not None and not self._finish_sent:
             self._finish_sent = True
-            json_answer = self._json_answer and self._tools == 0
-            self._emit(out, Delta(), _finish_reason(stop_reason, json_answer))
+            state = self._state() if self._stateful else None
+            delta = Delta(provider_state=state)
+            self._emit(out, delta, _finish_reason(stop_reason, self._tools > 0))
+
+
+#: Events that belong to a message, after its message_start.
+_MESSAGE_EVENTS = frozenset(
+    ("content_block_start", "content_block_delta", "content_block_stop", "message_delta")
+)
+
+
+def _object_field(payload: Mapping[str, Any], key: str) -> dict[str, Any]:
+    value = payload.get(key)
+    if isinstance(value, dict):
+        return value
+    raise FieldError(key, "an object", value)
 
 
 def _text_shape(data: str, payload: dict[str, Any]) -> TextShape[dict[str, Any]] | None:

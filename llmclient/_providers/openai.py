@@ -13,6 +13,7 @@ from .._status import build_status_error, decode_body, load_json
 from ..errors import APIStatusError, DecodeError, LlmError
 from ..types import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
 from ._shape import SHAPES_UNUSED, TextShape
+from ._state import without_state
 
 _PREVIEW = 80
 
@@ -27,7 +28,9 @@ class OpenAIDialect:
     """Requests to ``{base_url}/chat/completions``; answers and chunks are already our shape."""
 
     def build_request(self, call: ChatCall) -> HttpRequest:
-        body: dict[str, Any] = {"model": call.model, "messages": call.messages, **call.params}
+        # State of other dialects stays out: OpenAI refuses message fields it does not know.
+        messages = without_state(call.messages)
+        body: dict[str, Any] = {"model": call.model, "messages": messages, **call.params}
         if call.stream:
             body["stream"] = True
         body.update(call.extra_body)
