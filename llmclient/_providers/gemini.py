@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from .._convert import FieldError, optional_str
 from .._request import ChatCall, HttpRequest, encode_json
 from .._status import build_status_error, decode_body, load_json
 from ..errors import APIStatusError, DecodeError, InvalidRequestError
@@ -36,12 +37,14 @@ from ..types import (
     FunctionCallDelta,
     Message,
     PromptTokensDetails,
+    ProviderState,
     TokenLogprob,
     ToolCall,
     ToolCallDelta,
     TopLogprob,
     Usage,
 )
+from ._state import state_data
 
 #: Gemini's finish reasons as OpenAI's; any other is passed on in lower case.
 FINISH_REASONS: Mapping[str, str] = {
@@ -93,6 +96,9 @@ _SUPPORTED = frozenset(_CONFIG_NAMES) | {
 _TOOL_MODES: Mapping[str, str] = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
 _DATA_URL = re.compile(r"data:(?P<mime>[^;,]+)(?:;[^,]*)?;base64,(?P<data>.*)", re.S)
 _PREVIEW = 80
+
+#: The part field Gemini 3 signs its thinking with; it must come back on the same part.
+SIGNATURE = "thoughtSignature"
 
 
 class GeminiDialect:
@@ -305,7 +311,11 @@ def translate_messages(
             wire_role, parts = "user", _user_parts(content, index)
         elif role == "assistant":
             calls = _call_parts(message.get("tool_calls"), index, names)
-            wire_role, parts = "model", _text_parts(content, index) + calls
+            texts = _text_parts(content, index)
+            signature = _signature(message, f"messages[{index}]")
+            if signature is not None and texts:
+                texts[-1]["thoughtSignature"] = signature  # Gemini signs an answer's last part
+            wire_role, parts = "model", texts + calls
         elif role in ("tool", "function"):
             wire_role, parts, kind = "user", [_result_part(message, index, names)], "results"
         else:
@@ -413,8 +423,19 @@ def _call_parts(tool_calls: Any, index: int, names: dict[str, str]) -> list[dict
         call_id = call.get("id") if isinstance(call, Mapping) else None
         if isinstance(call_id, str) and call_id:
             names[call_id] = name
-        parts.append({"functionCall": {"name": name, "args": args}})
+        part: dict[str, Any] = {"functionCall": {"name": name, "args": args}}
+        signature = _signature(call, where)
+        if signature is not None:
+            part["thoughtSignature"] = signature
+        parts.append(part)
     return parts
+
+
+def _signature(owner: Mapping[str, Any], where: str) -> str | None:
+    """The ``thoughtSignature`` in ``owner``'s Gemini provider state, if it has one."""
+    state = state_data(owner, "gemini", where)
+    signature = state.get(SIGNATURE) if state is not None else None
+    return signature if isinstance(signature, str) else None
 
 
 def _result_part(
@@ -499,25 +520,49 @@ class _CallIds:
         return given if isinstance(given, str) and given else f"call_{self._base}_{self._count}"
 
 
-def _read_parts(
-    candidate: Mapping[str, Any],
-) -> tuple[str | None, str | None, list[Mapping[str, Any]]]:
-    """A candidate's text, its thought text, and its function calls."""
-    content = candidate.get("content")
-    parts = content.get("parts") if isinstance(content, Mapping) else None
-    texts: list[str] = []
-    thoughts: list[str] = []
-    calls: list[Mapping[str, Any]] = []
-    for part in parts or ():
-        if not isinstance(part, Mapping):
-            continue
-        text = part.get("text")
-        if isinstance(text, str) and text:
-            (thoughts if part.get("thought") is True else texts).append(text)
-        call = part.get("functionCall")
-        if isinstance(call, Mapping):
-            calls.append(call)
-    return ("".join(texts) or None), ("".join(thoughts) or None), calls
+class _Parts:
+    """What a candidate's parts say: text, thought text, function calls with their
+    signatures, and the signature of its other parts (the last one counts)."""
+
+    __slots__ = ("calls", "signature", "text", "thought")
+
+    def __init__(self, candidate: Mapping[str, Any], where: str) -> None:
+        content = candidate.get("content")
+        parts = content.get("parts") if isinstance(content, Mapping) else None
+        texts: list[str] = []
+        thoughts: list[str] = []
+        self.calls: list[tuple[Mapping[str, Any], ProviderState | None]] = []
+        self.signature: ProviderState | None = None
+        for number, part in enumerate(parts or ()):
+            at = f"{where}.content.parts[{number}]"
+            if not isinstance(part, Mapping):
+                raise FieldError(at, "an object", part)
+            signature = optional_str(part.get(SIGNATURE), f"{at}.{SIGNATURE}")
+            state = None if signature is None else ProviderState("gemini", {SIGNATURE: signature})
+            call = part.get("functionCall")
+            if call is not None:
+                if not isinstance(call, Mapping) or not isinstance(call.get("name"), str):
+                    raise FieldError(f"{at}.functionCall", "an object with a 'name'", call)
+                self.calls.append((call, state))
+                continue
+            text = optional_str(part.get("text"), f"{at}.text")
+            if text:
+                (thoughts if part.get("thought") is True else texts).append(text)
+            if state is not None:
+                self.signature = state
+        self.text = "".join(texts) or None
+        self.thought = "".join(thoughts) or None
+
+
+def _candidate_index(candidate: Any, where: str) -> int:
+    if not isinstance(candidate, Mapping):
+        raise FieldError(where, "an object", candidate)
+    index = candidate.get("index")
+    if index is None:
+        return 0
+    if index.__class__ is not int:
+        raise FieldError(f"{where}.index", "an integer", index)
+    return index
 
 
 def _arguments(call: Mapping[str, Any]) -> str:
@@ -556,21 +601,30 @@ def _blocked(payload: Mapping[str, Any]) -> bool:
 
 
 def _completion(payload: Mapping[str, Any], model: str) -> ChatCompletion:
+    if "candidates" not in payload and not _blocked(payload):
+        raise FieldError("candidates", "a list (or promptFeedback, for a blocked prompt)")
     answer_id = payload.get("responseId") or f"gemini-{uuid.uuid4().hex}"
     ids = _CallIds(answer_id)
     choices: list[Choice] = []
-    for candidate in payload.get("candidates") or ():
-        text, thought, calls = _read_parts(candidate)
+    for number, candidate in enumerate(payload.get("candidates") or ()):
+        where = f"candidates[{number}]"
+        index = _candidate_index(candidate, where)
+        parts = _Parts(candidate, where)
         tool_calls = [
-            ToolCall(id=ids.next(call), function=FunctionCall(str(call["name"]), _arguments(call)))
-            for call in calls
+            ToolCall(
+                ids.next(call), FunctionCall(call["name"], _arguments(call)), "function", state
+            )
+            for call, state in parts.calls
         ]
-        reason = candidate.get("finishReason")
+        reason = optional_str(candidate.get("finishReason"), f"{where}.finishReason")
         choices.append(
             Choice(
-                index=candidate.get("index") or 0,
+                index=index,
                 message=Message(
-                    content=text, tool_calls=tool_calls or None, reasoning_content=thought
+                    content=parts.text,
+                    tool_calls=tool_calls or None,
+                    reasoning_content=parts.thought,
+                    provider_state=parts.signature,
                 ),
                 finish_reason=finish_reason(reason, bool(tool_calls)) if reason else None,
                 logprobs=_logprobs(candidate),
@@ -666,7 +720,11 @@ class GeminiStream:
         if isinstance(meta, Mapping):
             self._usage = meta
         candidates = payload.get("candidates") or ()
-        choices = [choice for choice in map(self._choice, candidates) if choice is not None]
+        choices = [
+            choice
+            for choice in (self._choice(n, candidate) for n, candidate in enumerate(candidates))
+            if choice is not None
+        ]
         if not candidates and _blocked(payload):
             choices = [
                 ChunkChoice(index=i, delta=Delta(role="assistant"), finish_reason="content_filter")
@@ -691,29 +749,34 @@ class GeminiStream:
                     )
                 )
 
-    def _choice(self, candidate: Mapping[str, Any]) -> ChunkChoice | None:
-        index = candidate.get("index") or 0
+    def _choice(self, number: int, candidate: Mapping[str, Any]) -> ChunkChoice | None:
+        where = f"candidates[{number}]"
+        index = _candidate_index(candidate, where)
         first = index not in self._seen
         self._seen.add(index)
-        text, thought, calls = _read_parts(candidate)
-        tool_calls = [self._tool_call(index, call) for call in calls] or None
-        reason = candidate.get("finishReason")
+        parts = _Parts(candidate, where)
+        tool_calls = [self._tool_call(index, call, state) for call, state in parts.calls] or None
+        reason = optional_str(candidate.get("finishReason"), f"{where}.finishReason")
         finish = None
         if reason:
             finish = finish_reason(reason, index in self._calls)
             self._done.add(index)
         logprobs = _logprobs(candidate)
-        if not (first or text or thought or tool_calls or finish or logprobs):
+        text, thought, state = parts.text, parts.thought, parts.signature
+        if not (first or text or thought or tool_calls or finish or logprobs or state):
             return None
         delta = Delta(
             role="assistant" if first else None,
             content=text,
             tool_calls=tool_calls,
             reasoning_content=thought,
+            provider_state=state,
         )
         return ChunkChoice(index=index, delta=delta, finish_reason=finish, logprobs=logprobs)
 
-    def _tool_call(self, index: int, call: Mapping[str, Any]) -> ToolCallDelta:
+    def _tool_call(
+        self, index: int, call: Mapping[str, Any], state: ProviderState | None
+    ) -> ToolCallDelta:
         # Gemini sends each call whole, once: it is one delta with the next index.
         number = self._calls.get(index, 0)
         self._calls[index] = number + 1
@@ -721,7 +784,8 @@ class GeminiStream:
             index=number,
             id=self._ids.next(call),
             type="function",
-            function=FunctionCallDelta(name=str(call["name"]), arguments=_arguments(call)),
+            function=FunctionCallDelta(name=call["name"], arguments=_arguments(call)),
+            provider_state=state,
         )
 
 
