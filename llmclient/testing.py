@@ -85,6 +85,7 @@ from urllib.parse import parse_qs, urlsplit
 import attrs
 
 __all__ = [
+    "AUTO",
     "DEFAULT_ANTHROPIC_MODEL",
     "DEFAULT_EMBEDDING_DIMENSIONS",
     "DEFAULT_EMBEDDING_MODEL",
@@ -96,8 +97,12 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "anthropic_event",
+    "anthropic_redacted_thinking",
+    "anthropic_thinking",
+    "anthropic_tool_use",
     "embedding_for",
     "gemini_chunk",
+    "gemini_function_call",
     "main",
     "openai_chunk",
     "openai_error_event",
@@ -105,6 +110,10 @@ __all__ = [
 
 DEFAULT_MODEL = "gpt-4o-mini"
 """The model named in built replies when none is given."""
+
+AUTO = "auto"
+"""The ``stop_reason`` of the Anthropic builders that follows the content: ``tool_use`` when
+it calls a tool, else ``end_turn``."""
 
 DEFAULT_ANTHROPIC_MODEL = "claude-3-5-haiku-20241022"
 """The model named in built Anthropic replies when none is given."""
@@ -172,7 +181,7 @@ _ERROR_TYPES = {
 
 def openai_chunk(
     *,
-    content: str | None = None,
+    content: str | Sequence[Mapping[str, Any]] | None = None,
     role: str | None = None,
     finish_reason: str | None = None,
     tool_calls: Sequence[Mapping[str, Any]] | None = None,
@@ -187,7 +196,9 @@ def openai_chunk(
     """Build one OpenAI ``chat.completion.chunk`` dict, for :meth:`Reply.sse`.
 
     The delta holds only the fields given (``role``, ``content``, ``refusal``, ``tool_calls``),
-    in one choice numbered ``index``. ``choices`` replaces that choice list entirely: pass
+    in one choice numbered ``index``. ``content`` may be a list of typed blocks, as Mistral's
+    magistral models send it (``[{"type": "thinking", "thinking": [{"type": "text", "text":
+    ...}]}, {"type": "text", "text": ...}]``). ``choices`` replaces that choice list entirely: pass
     several choices for ``n > 1``, or ``[]`` with ``usage`` for the final usage chunk.
     ``usage`` adds a ``usage`` object; ``created`` defaults to now.
     """
@@ -196,7 +207,7 @@ def openai_chunk(
         if role is not None:
             delta["role"] = role
         if content is not None:
-            delta["content"] = content
+            delta["content"] = content if isinstance(content, str) else _copies(content)
         if refusal is not None:
             delta["refusal"] = refusal
         if tool_calls is not None:
@@ -237,6 +248,68 @@ def anthropic_event(type: str, **fields: Any) -> bytes:
     return b"event: " + type.encode() + b"\ndata: " + data + b"\n\n"
 
 
+def anthropic_thinking(thinking: str, signature: str) -> dict[str, Any]:
+    """An Anthropic ``thinking`` content block, signed, for ``Reply.anthropic_message(content=
+    ...)`` and ``Reply.anthropic_stream(content=...)``."""
+    return {"type": "thinking", "thinking": thinking, "signature": signature}
+
+
+def anthropic_redacted_thinking(data: str) -> dict[str, Any]:
+    """An Anthropic ``redacted_thinking`` content block: encrypted thinking, sent whole."""
+    return {"type": "redacted_thinking", "data": data}
+
+
+def anthropic_tool_use(
+    name: str, input: Mapping[str, Any], *, id: str | None = None
+) -> dict[str, Any]:
+    """An Anthropic ``tool_use`` content block calling ``name`` with ``input``."""
+    return {
+        "type": "tool_use",
+        "id": id or f"toolu_{uuid.uuid4().hex[:24]}",
+        "name": name,
+        "input": dict(input),
+    }
+
+
+def _copies(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [dict(item) for item in items]
+
+
+def _stop_reason(stop_reason: str | None, content: Sequence[Mapping[str, Any]]) -> str | None:
+    """``"auto"`` as ``tool_use`` when the content calls a tool, else ``end_turn``."""
+    if stop_reason != AUTO:
+        return stop_reason
+    return "tool_use" if any(b.get("type") == "tool_use" for b in content) else "end_turn"
+
+
+def _anthropic_block_events(index: int, block: Mapping[str, Any]) -> list[bytes]:
+    """The events that stream one content block as Anthropic streams it: text and thinking
+    in word-sized deltas (then the signature), a tool's input as two pieces of JSON, any
+    other block (redacted thinking, server-tool results) whole in its start event."""
+    kind = block.get("type")
+    deltas: list[dict[str, Any]] = []
+    start = dict(block)
+    if kind == "text":
+        start["text"] = ""
+        deltas = [{"type": "text_delta", "text": piece} for piece in _words(block["text"])]
+    elif kind == "thinking":
+        start.update(thinking="", signature="")
+        deltas = [{"type": "thinking_delta", "thinking": p} for p in _words(block["thinking"])]
+        deltas.append({"type": "signature_delta", "signature": block["signature"]})
+    elif kind in ("tool_use", "server_tool_use"):
+        start["input"] = {}
+        arguments = json.dumps(block.get("input") or {})
+        half = len(arguments) // 2
+        deltas = [
+            {"type": "input_json_delta", "partial_json": piece}
+            for piece in ("", arguments[:half], arguments[half:])
+        ]
+    events = [anthropic_event("content_block_start", index=index, content_block=start)]
+    events += [anthropic_event("content_block_delta", index=index, delta=d) for d in deltas]
+    events.append(anthropic_event("content_block_stop", index=index))
+    return events
+
+
 def _anthropic_message(
     *,
     model: str,
@@ -269,23 +342,27 @@ def gemini_chunk(
     model: str = DEFAULT_GEMINI_MODEL,
     id: str = _DEFAULT_GEMINI_ID,
     candidates: Sequence[Mapping[str, Any]] | None = None,
+    parts: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Build one Gemini ``GenerateContentResponse`` dict, for ``Reply.gemini_stream(events=...)``.
 
     The candidate numbered ``index`` holds the parts given, in this order: a ``thought`` part,
     a ``text`` part and a ``functionCall`` part (``{"name": ..., "args": {...}}``), then
     ``finishReason`` when ``finish_reason`` is given (``"STOP"``, ``"SAFETY"``, ...).
-    ``usage`` is sent as ``usageMetadata``; ``candidates`` replaces the candidate list.
+    ``usage`` is sent as ``usageMetadata``; ``parts`` replaces those parts with your own (Gemini
+    3's signed calls: :func:`gemini_function_call`), and ``candidates`` the candidate list.
     """
     if candidates is None:
-        parts: list[dict[str, Any]] = []
+        built: list[dict[str, Any]] = []
         if thought is not None:
-            parts.append({"text": thought, "thought": True})
+            built.append({"text": thought, "thought": True})
         if text is not None:
-            parts.append({"text": text})
+            built.append({"text": text})
         if function_call is not None:
-            parts.append({"functionCall": dict(function_call)})
-        candidate: dict[str, Any] = {"content": {"parts": parts, "role": "model"}, "index": index}
+            built.append({"functionCall": dict(function_call)})
+        if parts is not None:
+            built = _copies(parts)
+        candidate: dict[str, Any] = {"content": {"parts": built, "role": "model"}, "index": index}
         if finish_reason is not None:
             candidate["finishReason"] = finish_reason
         candidates = [candidate]
@@ -297,6 +374,17 @@ def gemini_chunk(
     if usage is not None:
         chunk["usageMetadata"] = dict(usage)
     return chunk
+
+
+def gemini_function_call(
+    name: str, args: Mapping[str, Any], *, signature: str | None = None
+) -> dict[str, Any]:
+    """A Gemini ``functionCall`` part, signed with ``signature`` as Gemini 3 signs the first
+    call of a step (``thoughtSignature``), for ``gemini_chunk(parts=...)``."""
+    part: dict[str, Any] = {"functionCall": {"name": name, "args": dict(args)}}
+    if signature is not None:
+        part["thoughtSignature"] = signature
+    return part
 
 
 def embedding_for(text: str, dimensions: int = DEFAULT_EMBEDDING_DIMENSIONS) -> list[float]:
@@ -526,7 +614,7 @@ class Reply:
     @classmethod
     def openai_completion(
         cls,
-        text: str,
+        text: str | Sequence[Mapping[str, Any]],
         *,
         model: str = DEFAULT_MODEL,
         finish_reason: str = "stop",
@@ -537,8 +625,12 @@ class Reply:
     ) -> Reply:
         """A non-streamed OpenAI ``chat.completion`` whose message says ``text``.
 
-        ``usage`` counts words as tokens. ``faults`` as in :meth:`sse`.
+        ``text`` may be a list of typed content blocks, as Mistral's magistral models send
+        (see :func:`openai_chunk`). ``usage`` counts words as tokens. ``faults`` as in
+        :meth:`sse`.
         """
+        content = text if isinstance(text, str) else _copies(text)
+        words = text if isinstance(text, str) else ""
         body = {
             "id": id or _new_completion_id(),
             "object": "chat.completion",
@@ -547,22 +639,23 @@ class Reply:
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": text},
+                    "message": {"role": "assistant", "content": content},
                     "finish_reason": finish_reason,
                 }
             ],
-            "usage": _usage(prompt_tokens, _count_tokens(text)),
+            "usage": _usage(prompt_tokens, _count_tokens(words)),
         }
         return cls.json(body, headers=headers, **faults)
 
     @classmethod
     def anthropic_stream(
         cls,
-        text: str,
+        text: str = "",
         *,
         chunks: int | None = None,
+        content: Sequence[Mapping[str, Any]] | None = None,
         model: str = DEFAULT_ANTHROPIC_MODEL,
-        stop_reason: str | None = "end_turn",
+        stop_reason: str | None = AUTO,
         input_tokens: int = 0,
         done: bool = True,
         id: str | None = None,
@@ -574,9 +667,38 @@ class Reply:
         ``message_start`` (with ``input_tokens``), a ``ping``, one text block whose deltas are
         ``text`` in ``chunks`` nearly equal pieces (by default one per word), ``message_delta``
         with ``stop_reason`` (none if it is ``None``) and the output tokens (words), then
-        ``message_stop`` unless ``done`` is false. ``faults`` as in :meth:`sse`.
+        ``message_stop`` unless ``done`` is false.
+
+        ``content`` replaces the text block with blocks of your own, streamed as Anthropic
+        streams them: text and thinking (:func:`anthropic_thinking`) word by word, then the
+        signature; a tool's input (:func:`anthropic_tool_use`) as JSON in pieces; others
+        (:func:`anthropic_redacted_thinking`, server-tool results) whole. ``stop_reason``
+        :data:`AUTO` is ``tool_use`` when the content calls a tool, else ``end_turn``.
+        ``faults`` as in :meth:`sse`.
         """
-        pieces = _words(text) if chunks is None else _split_evenly(text, chunks)
+        if content is None:
+            pieces = _words(text) if chunks is None else _split_evenly(text, chunks)
+            block_events = [
+                anthropic_event(
+                    "content_block_start", index=0, content_block={"type": "text", "text": ""}
+                ),
+                anthropic_event("ping"),
+            ]
+            block_events += [
+                anthropic_event(
+                    "content_block_delta", index=0, delta={"type": "text_delta", "text": piece}
+                )
+                for piece in pieces
+            ]
+            block_events.append(anthropic_event("content_block_stop", index=0))
+            content = ()
+        else:
+            block_events = [anthropic_event("ping")]
+            for index, block in enumerate(content):
+                block_events += _anthropic_block_events(index, block)
+            text = " ".join(
+                str(block.get("text") or block.get("thinking") or "") for block in content
+            )
         start = _anthropic_message(
             model=model,
             id=id,
@@ -585,24 +707,11 @@ class Reply:
             input_tokens=input_tokens,
             output_tokens=1,
         )
-        events = [
-            anthropic_event("message_start", message=start),
-            anthropic_event(
-                "content_block_start", index=0, content_block={"type": "text", "text": ""}
-            ),
-            anthropic_event("ping"),
-        ]
-        events += [
-            anthropic_event(
-                "content_block_delta", index=0, delta={"type": "text_delta", "text": piece}
-            )
-            for piece in pieces
-        ]
-        events.append(anthropic_event("content_block_stop", index=0))
+        events = [anthropic_event("message_start", message=start), *block_events]
         events.append(
             anthropic_event(
                 "message_delta",
-                delta={"stop_reason": stop_reason, "stop_sequence": None},
+                delta={"stop_reason": _stop_reason(stop_reason, content), "stop_sequence": None},
                 usage={"output_tokens": _count_tokens(text)},
             )
         )
@@ -613,10 +722,11 @@ class Reply:
     @classmethod
     def anthropic_message(
         cls,
-        text: str,
+        text: str = "",
         *,
+        content: Sequence[Mapping[str, Any]] | None = None,
         model: str = DEFAULT_ANTHROPIC_MODEL,
-        stop_reason: str = "end_turn",
+        stop_reason: str = AUTO,
         input_tokens: int = 0,
         id: str | None = None,
         headers: Mapping[str, str] | None = None,
@@ -624,13 +734,17 @@ class Reply:
     ) -> Reply:
         """A non-streamed Anthropic message whose one text block says ``text``.
 
+        ``content`` replaces that block with blocks of your own (:func:`anthropic_thinking`,
+        :func:`anthropic_redacted_thinking`, :func:`anthropic_tool_use`, text blocks);
+        ``stop_reason`` :data:`AUTO` is ``tool_use`` when they call a tool, else ``end_turn``.
         ``usage`` counts words as output tokens. ``faults`` as in :meth:`sse`.
         """
+        blocks = [{"type": "text", "text": text}] if content is None else _copies(content)
         body = _anthropic_message(
             model=model,
             id=id,
-            content=[{"type": "text", "text": text}],
-            stop_reason=stop_reason,
+            content=blocks,
+            stop_reason=_stop_reason(stop_reason, blocks),
             input_tokens=input_tokens,
             output_tokens=_count_tokens(text),
         )
@@ -709,18 +823,21 @@ class Reply:
         finish_reason: str = "STOP",
         prompt_tokens: int = 0,
         thought: str | None = None,
+        parts: Sequence[Mapping[str, Any]] | None = None,
         id: str | None = None,
         headers: Mapping[str, str] | None = None,
         **faults: Any,
     ) -> Reply:
         """A non-streamed Gemini ``generateContent`` answer whose candidate says ``text``.
 
-        ``thought`` adds a thought part before the text. ``usageMetadata`` counts words as
-        tokens. ``faults`` as in :meth:`sse`.
+        ``thought`` adds a thought part before the text; ``parts`` replaces the parts with
+        your own (:func:`gemini_function_call`). ``usageMetadata`` counts words as tokens.
+        ``faults`` as in :meth:`sse`.
         """
         body = gemini_chunk(
             text,
             thought=thought,
+            parts=parts,
             finish_reason=finish_reason,
             usage=_gemini_usage(prompt_tokens, _count_tokens(text)),
             model=model,
