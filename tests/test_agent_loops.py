@@ -215,7 +215,7 @@ def test_state_goes_to_no_other_provider(
 
 # --- Mistral's content blocks --------------------------------------------------------------------
 
-MISTRAL_BLOCKS = [
+MISTRAL_BLOCKS: list[dict[str, Any]] = [
     {"type": "thinking", "thinking": [{"type": "text", "text": "2+2 is basic arithmetic."}]},
     {"type": "text", "text": "2 + 2 = 4"},
 ]
