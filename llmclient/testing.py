@@ -37,14 +37,17 @@ options ``split_at``, ``write_size``, ``delay``, ``drop_after``, ``chunked``,
 
 Anthropic's ``POST /v1/messages`` answers too, streaming and not: point an ``anthropic/...``
 client at ``base_url``. :meth:`Reply.anthropic_stream`, :meth:`Reply.anthropic_message` and
-:meth:`Reply.anthropic_error` script it, and :func:`anthropic_event` builds the events of custom
-streams (tool use, thinking, in-band errors) for ``Reply.sse(events, done=False)``.
+:meth:`Reply.anthropic_error` script it; given ``content=[...]`` blocks (:func:`anthropic_thinking`,
+:func:`anthropic_redacted_thinking`, :func:`anthropic_tool_use`), the first two answer with them,
+streamed as Anthropic streams them. :func:`anthropic_event` builds the events of other custom
+streams (in-band errors, unusual orders) for ``Reply.sse(events, done=False)``.
 
 Gemini's endpoints (``.../models/{model}:generateContent`` and
 ``:streamGenerateContent``, under any version prefix) and Azure's deployment URLs answer too:
 point a ``gemini/...`` or ``azure/...`` client at ``base_url``. :meth:`Reply.gemini_stream`,
 :meth:`Reply.gemini_response` and :meth:`Reply.gemini_error` script Gemini's answers, and
-:func:`gemini_chunk` builds the events of custom Gemini streams.
+:func:`gemini_chunk` builds the events of custom Gemini streams; ``parts=[...]`` gives either
+parts of your own, such as Gemini 3's signed calls from :func:`gemini_function_call`.
 
 Embeddings and model lists answer too: ``POST /v1/embeddings`` (and an Azure deployment's
 ``/embeddings``) and Gemini's ``:embedContent`` / ``:batchEmbedContents`` give each text the
