@@ -11,6 +11,7 @@ default.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -24,10 +25,13 @@ from .types import (
     Choice,
     ChoiceLogprobs,
     ChunkChoice,
+    CompletionTokensDetails,
     Delta,
     FunctionCall,
     FunctionCallDelta,
     Message,
+    PromptTokensDetails,
+    TokenLogprob,
     ToolCall,
     ToolCallDelta,
     TopLogprob,
@@ -35,8 +39,6 @@ from .types import (
 )
 
 T = TypeVar("T")
-
-converter = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
 
 
 class FieldError(ValueError):
@@ -51,6 +53,13 @@ class FieldError(ValueError):
         if len(text) > 40:
             text = text[:37] + "..."
         super().__init__(f"{where} must be {expected}, got {type(value).__name__} {text}")
+
+    @classmethod
+    def at_path(cls, message: str) -> FieldError:
+        """One whose message the caller has worded, a place named in it."""
+        found = cls.__new__(cls)
+        ValueError.__init__(found, message)
+        return found
 
 
 def _structure_str(value: Any, _: type) -> str:
@@ -79,11 +88,6 @@ def _structure_float(value: Any, _: type) -> float:
     raise FieldError("a number field", "a number", value)
 
 
-converter.register_structure_hook(str, _structure_str)
-converter.register_structure_hook(float, _structure_float)
-converter.register_structure_hook(int, _structure_int)
-
-
 #: Classes read as their defaults from a JSON ``null`` (servers send ``"delta": null``).
 _NULL_TOLERANT = frozenset(
     (
@@ -94,6 +98,11 @@ _NULL_TOLERANT = frozenset(
         Message,
         Delta,
         Usage,
+        PromptTokensDetails,
+        CompletionTokensDetails,
+        ChoiceLogprobs,
+        TokenLogprob,
+        TopLogprob,
         Choice,
         ChunkChoice,
     )
@@ -106,28 +115,72 @@ _NULL_AS_EMPTY = {
 }
 
 
-def _null_tolerant(cls: Any) -> Callable[[Any, Any], Any]:
-    generated: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, converter)
+def _make_converter(*, detailed: bool) -> cattrs.Converter:
+    """A converter with our hooks: strict scalars, ``null`` as the default, objects checked."""
+    made = cattrs.Converter(detailed_validation=detailed, forbid_extra_keys=False)
+    made.register_structure_hook(str, _structure_str)
+    made.register_structure_hook(float, _structure_float)
+    made.register_structure_hook(int, _structure_int)
 
-    def structure(value: Any, _: Any) -> Any:
-        return cls() if value is None else generated(value, cls)
+    def null_tolerant(cls: Any) -> Callable[[Any, Any], Any]:
+        generated: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, made)
 
-    return structure
+        def structure(value: Any, _: Any) -> Any:
+            if value is None:
+                return cls()
+            if value.__class__ is not dict:  # a string would pass cattrs' `key in value` tests
+                raise FieldError(f"a {cls.__name__} field", "an object", value)
+            return generated(value, cls)
+
+        return structure
+
+    def null_as_empty(list_type: Any) -> Callable[[Any, Any], list[Any]]:
+        item_type = _NULL_AS_EMPTY[list_type]
+        structure_item = made.get_structure_hook(item_type)
+
+        def structure(value: Any, _: Any) -> list[Any]:
+            if value is None:
+                return []
+            if value.__class__ is not list:
+                raise FieldError(f"a list of {item_type.__name__}", "a list", value)
+            return [structure_item(item, item_type) for item in value]
+
+        return structure
+
+    # Factories, so the structure code is generated on first use rather than at import.
+    made.register_structure_hook_factory(lambda type_: type_ in _NULL_TOLERANT, null_tolerant)
+    made.register_structure_hook_factory(lambda type_: type_ in _NULL_AS_EMPTY, null_as_empty)
+    return made
 
 
-def _null_as_empty(list_type: Any) -> Callable[[Any, Any], list[Any]]:
-    item_type = _NULL_AS_EMPTY[list_type]
-    structure_item = converter.get_structure_hook(item_type)
+converter = _make_converter(detailed=False)
 
-    def structure(value: Any, _: Any) -> list[Any]:
-        return [] if value is None else [structure_item(item, item_type) for item in value]
-
-    return structure
+#: What a type in cattrs' messages is, in ours.
+_KINDS = {"int": "an integer", "str": "a string", "float": "a number", "bool": "true or false"}
+_EXPECTED = re.compile(r"invalid value for type, expected (?P<type>.+?) @ (?P<path>.+)")
+_detailed: cattrs.Converter | None = None
 
 
-# Factories, so the structure code is generated on first use rather than at import.
-converter.register_structure_hook_factory(lambda type_: type_ in _NULL_TOLERANT, _null_tolerant)
-converter.register_structure_hook_factory(lambda type_: type_ in _NULL_AS_EMPTY, _null_as_empty)
+def _wrong_at(type_: Any, value: Any, where: str) -> FieldError:
+    """The error of ``value`` as a ``type_``, naming the exact place (``usage.prompt_tokens``).
+
+    Only the error path pays for it: a converter that tracks places is built on first use.
+    """
+    global _detailed
+    if _detailed is None:
+        _detailed = _make_converter(detailed=True)
+    try:
+        _detailed.structure(value, type_)
+    except Exception as exc:  # cattrs groups what failed; the first is named
+        messages = cattrs.transform_error(exc, path=where)
+        if messages:
+            found = _EXPECTED.fullmatch(messages[0])
+            if found is None:
+                return FieldError.at_path(messages[0])
+            expected = found["type"].removesuffix(" | None")
+            kind = _KINDS.get(expected, "an object")
+            return FieldError.at_path(f"{found['path']} must be {kind}")
+    return FieldError.at_path(f"{where} is not as OpenAI sends it")
 
 
 def _lazy(type_: Any) -> Callable[[Any], Any]:
@@ -143,16 +196,20 @@ def _lazy(type_: Any) -> Callable[[Any], Any]:
     return structure
 
 
-_structure_logprobs: Callable[[Any], ChoiceLogprobs] = _lazy(ChoiceLogprobs)
-_structure_usage: Callable[[Any], Usage] = _lazy(Usage)
+_STRUCTURE: dict[Any, Callable[[Any], Any]] = {
+    ChoiceLogprobs: _lazy(ChoiceLogprobs),
+    Usage: _lazy(Usage),
+}
 
 
-def _nested(structure: Callable[[Any], T], value: Any, where: str) -> T:
-    """``structure(value)`` through the converter, its errors named after ``where``."""
+def _nested(type_: type[T], value: Any, where: str) -> T:
+    """``value`` as a ``type_`` through the converter, its errors naming their place."""
+    _object(value, where)
     try:
+        structure: Callable[[Any], T] = _STRUCTURE[type_]
         return structure(value)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise FieldError(where, "as OpenAI sends it", value) from exc
+        raise _wrong_at(type_, value, where) from exc
 
 
 def optional_str(value: Any, where: str) -> str | None:
@@ -311,7 +368,7 @@ def structure_completion(data: Any) -> ChatCompletion:
                 _int(choice.get("index"), f"{where}.index"),
                 _message(choice.get("message"), f"{where}.message"),
                 optional_str(choice.get("finish_reason"), f"{where}.finish_reason"),
-                _nested(_structure_logprobs, logprobs, f"{where}.logprobs") if logprobs else None,
+                _nested(ChoiceLogprobs, logprobs, f"{where}.logprobs") if logprobs else None,
             )
         )
     return ChatCompletion(*_envelope(completion, "chat.completion", choices))
@@ -324,7 +381,7 @@ def _envelope(data: dict[str, Any], kind: str, choices: list[Any]) -> tuple[Any,
         _str(data.get("id"), "id"),
         _str(data.get("model"), "model"),
         choices,
-        _nested(_structure_usage, usage, "usage") if usage else None,
+        _nested(Usage, usage, "usage") if usage else None,
         _int(data.get("created"), "created"),
         _str(data.get("object"), "object") or kind,
         optional_str(data.get("system_fingerprint"), "system_fingerprint"),
@@ -370,7 +427,7 @@ def structure_chunk(data: Any) -> ChatCompletionChunk:
                 _int(choice.get("index"), f"{where}.index"),
                 delta,
                 optional_str(choice.get("finish_reason"), f"{where}.finish_reason"),
-                _nested(_structure_logprobs, logprobs, f"{where}.logprobs") if logprobs else None,
+                _nested(ChoiceLogprobs, logprobs, f"{where}.logprobs") if logprobs else None,
             )
         )
     return ChatCompletionChunk(*_envelope(data, "chat.completion.chunk", choices))

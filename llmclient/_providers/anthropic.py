@@ -573,14 +573,39 @@ def _tool_result(index: int, message: Mapping[str, Any], provider: str) -> dict[
 def _finish_reason(stop_reason: Any, called_tools: bool) -> str | None:
     if stop_reason is None:
         return None
+    if not isinstance(stop_reason, str):
+        raise FieldError("stop_reason", "a string", stop_reason)
     if stop_reason == "tool_use" and not called_tools:
         # The forced response_format tool answered, or only server tools ran (their results
         # are in the answer): either way there is no call for the caller to make.
         return "stop"
-    return FINISH_REASONS.get(stop_reason, str(stop_reason))
+    return FINISH_REASONS.get(stop_reason, stop_reason)
 
 
-def _usage(counts: Mapping[str, Any]) -> Usage:
+#: The counts Anthropic's ``usage`` objects carry, each an int (or null) when present.
+_COUNTS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+)
+
+
+def _counts(usage: Any, where: str) -> dict[str, int | None]:
+    """The token counts of a ``usage`` object, each checked to be an int or null."""
+    if not isinstance(usage, dict):
+        raise FieldError(where, "an object", usage)
+    counts: dict[str, int | None] = {}
+    for key in _COUNTS:
+        if key in usage:
+            value = usage[key]
+            if value is not None and value.__class__ is not int:
+                raise FieldError(f"{where}.{key}", "an integer", value)
+            counts[key] = value
+    return counts
+
+
+def _usage(counts: Mapping[str, int | None]) -> Usage:
     """Anthropic's counts as ours: the prompt includes cache reads and cache writes."""
     written = counts.get("cache_creation_input_tokens")
     read = counts.get("cache_read_input_tokens")
@@ -638,7 +663,7 @@ def _completion(payload: Mapping[str, Any], json_tool: str | None) -> ChatComple
         id=_text(payload, "id", "message"),
         model=_text(payload, "model", "message"),
         choices=[Choice(0, message, finish)],
-        usage=_usage(usage) if usage else None,
+        usage=_usage(_counts(usage, "usage")) if usage else None,
         created=int(time.time()),
     )
 
@@ -742,7 +767,7 @@ class AnthropicStream:
         self._finish_sent = False
         self._tools = 0
         self._blocks: dict[Any, _Block] = {}
-        self._counts: dict[str, Any] = {}
+        self._counts: dict[str, int | None] = {}
         #: The answer's blocks as provider state (see _in_answer_order), and whether any of
         #: them is more than a place for text or a tool call.
         self._order: list[dict[str, Any]] = []
@@ -777,7 +802,7 @@ class AnthropicStream:
             if kind == "ping":
                 return
             if self._id is None and kind in _MESSAGE_EVENTS:
-                raise FieldError("the stream", f"opened by message_start before {kind}")
+                raise ValueError(f"{kind} came before message_start")
             if kind == "content_block_delta":
                 self._delta(payload, out)
                 if self._shaping > 0:  # no shape, or this event did not fit it
@@ -939,6 +964,8 @@ class AnthropicStream:
     def _block_stop(self, payload: dict[str, Any], out: list[ChatCompletionChunk]) -> None:
         block = self._open_block(payload, "content_block_stop")
         del self._blocks[payload.get("index")]
+        # A shape names its block's index: past the block's end it must not read another.
+        self._shape = None
         if block.kind == _TOOL and not block.has_arguments:
             # A tool without input streams no JSON; "{}" keeps the joined arguments valid JSON.
             call = ToolCallDelta(block.tool_index, function=FunctionCallDelta(arguments="{}"))
@@ -951,21 +978,21 @@ class AnthropicStream:
 
     def _message_start(self, payload: dict[str, Any]) -> None:
         if self._id is not None:
-            raise FieldError("the stream", "one message: a second message_start came")
+            raise ValueError("a second message_start came; a stream holds one message")
         message = _object_field(payload, "message")
         self._id = _text(message, "id", "message")
         self._model = _text(message, "model", "message")
         self._created = int(time.time())
         usage = message.get("usage")
         if usage is not None:
-            self._counts.update(_object_field(message, "usage"))
+            self._counts.update(_counts(usage, "message.usage"))
 
     def _message_delta(self, payload: dict[str, Any], out: list[ChatCompletionChunk]) -> None:
         usage = payload.get("usage")
         if usage:
             # Counts here are cumulative; a null one leaves message_start's in place.
-            usage = _object_field(payload, "usage")
-            self._counts.update((key, value) for key, value in usage.items() if value is not None)
+            counts = _counts(usage, "usage")
+            self._counts.update((key, value) for key, value in counts.items() if value is not None)
         stop_reason = (payload.get("delta") or {}).get("stop_reason")
         if stop_reason is not None and not self._finish_sent:
             self._finish_sent = True
@@ -976,7 +1003,13 @@ class AnthropicStream:
 
 #: Events that belong to a message, after its message_start.
 _MESSAGE_EVENTS = frozenset(
-    ("content_block_start", "content_block_delta", "content_block_stop", "message_delta")
+    (
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+    )
 )
 
 

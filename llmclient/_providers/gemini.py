@@ -502,7 +502,16 @@ def usage_from(meta: Mapping[str, Any]) -> Usage:
 
 def _count(meta: Mapping[str, Any], key: str) -> int:
     value = meta.get(key)
-    return value if isinstance(value, int) else 0
+    if value is None:
+        return 0
+    if value.__class__ is not int:
+        raise FieldError(f"usageMetadata.{key}", "an integer", value)
+    return value
+
+
+def _answer_id(payload: Mapping[str, Any]) -> str:
+    """Gemini's ``responseId``, or one made up when it sends none."""
+    return optional_str(payload.get("responseId"), "responseId") or f"gemini-{uuid.uuid4().hex}"
 
 
 class _CallIds:
@@ -603,7 +612,7 @@ def _blocked(payload: Mapping[str, Any]) -> bool:
 def _completion(payload: Mapping[str, Any], model: str) -> ChatCompletion:
     if "candidates" not in payload and not _blocked(payload):
         raise FieldError("candidates", "a list (or promptFeedback, for a blocked prompt)")
-    answer_id = payload.get("responseId") or f"gemini-{uuid.uuid4().hex}"
+    answer_id = _answer_id(payload)
     ids = _CallIds(answer_id)
     choices: list[Choice] = []
     for number, candidate in enumerate(payload.get("candidates") or ()):
@@ -635,7 +644,7 @@ def _completion(payload: Mapping[str, Any], model: str) -> ChatCompletion:
     meta = payload.get("usageMetadata")
     return ChatCompletion(
         id=answer_id,
-        model=payload.get("modelVersion") or model,
+        model=optional_str(payload.get("modelVersion"), "modelVersion") or model,
         choices=sorted(choices, key=lambda choice: choice.index),
         usage=usage_from(meta) if isinstance(meta, Mapping) else None,
         created=int(time.time()),
@@ -713,9 +722,9 @@ class GeminiStream:
 
     def _translate(self, payload: Mapping[str, Any], out: list[ChatCompletionChunk]) -> None:
         if self._answer_id is None:
-            self._answer_id = payload.get("responseId") or f"gemini-{uuid.uuid4().hex}"
+            self._answer_id = _answer_id(payload)
             self._ids = _CallIds(self._answer_id)
-        model = payload.get("modelVersion") or self._model
+        model = optional_str(payload.get("modelVersion"), "modelVersion") or self._model
         meta = payload.get("usageMetadata")
         if isinstance(meta, Mapping):
             self._usage = meta
