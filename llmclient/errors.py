@@ -63,7 +63,17 @@ __all__ = [
 
 
 class LlmError(Exception):
-    """Base class of every error raised by llmclient."""
+    """Base class of every error raised by llmclient.
+
+    Every one pickles and copies (``copy.copy``, ``copy.deepcopy``) with its attributes, so it
+    can cross a process pool.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own reduction calls the class with its args alone, which fails for
+        # keyword-only arguments (``status_code``): rebuild without calling __init__, then
+        # restore the attributes.
+        return (_rebuild, (type(self), self.args), self.__dict__)
 
 
 class InputError(LlmError, ValueError):
@@ -209,6 +219,11 @@ class EventTooLargeError(ResponseError):
 
 class IncompleteStreamError(ResponseError):
     """The stream ended before the provider's terminal marker: the answer is cut short."""
+
+
+def _rebuild(cls: type[LlmError], args: tuple[Any, ...]) -> LlmError:
+    """An error of class ``cls`` with ``args``, its attributes still to be set (unpickling)."""
+    return cls.__new__(cls, *args)
 
 
 _STATUS_CLASSES: Mapping[int, type[APIStatusError]] = {
