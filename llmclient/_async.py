@@ -230,6 +230,7 @@ class AsyncLlmClient(BaseClient):
     """
 
     _awaits_hooks = True
+    _http_client_class = httpx.AsyncClient
 
     def __init__(
         self,
@@ -256,7 +257,7 @@ class AsyncLlmClient(BaseClient):
             max_retries=max_retries,
             default_headers=default_headers,
             default_provider=default_provider,
-            user_http_client=http_client is not None,
+            http_client=http_client,
             providers=providers,
             first_chunk_timeout=first_chunk_timeout,
             idle_timeout=idle_timeout,

@@ -11,7 +11,9 @@ import attrs
 
 from ._config import (
     ClientConfig,
+    check_count,
     check_headers,
+    check_key,
     check_timeout,
     resolve_api_key,
     resolve_api_version,
@@ -63,6 +65,10 @@ def _stop(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
 
 
+def _of_type(*types: type) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, types)
+
+
 #: Sent parameters checked before the network, under their OpenAI names: the rule and how an
 #: error states it. The ranges are OpenAI's, the widest of the providers; a dialect narrows
 #: one for its provider (Anthropic's temperature is 0 to 1). Counts (how many ``stop``
@@ -78,6 +84,15 @@ PARAM_RULES: Mapping[str, tuple[Callable[[Any], bool], str]] = {
     "top_logprobs": (_integer(0, 20), "an int from 0 to 20"),
     "seed": (_integer(), "an int"),
     "stop": (_stop, "a string or a list of strings"),
+    "logprobs": (_of_type(bool), "true or false"),
+    "parallel_tool_calls": (_of_type(bool), "true or false"),
+    "user": (_of_type(str), "a string"),
+    "reasoning_effort": (_of_type(str), "a string such as 'low'"),
+    "logit_bias": (_of_type(dict), "a dict of token ids to numbers"),
+    "tool_choice": (_of_type(str, dict), "a string such as 'auto', or a dict"),
+    "response_format": (_of_type(dict), "a dict such as {'type': 'json_object'}"),
+    "stream_options": (_of_type(dict), "a dict such as {'include_usage': True}"),
+    "tools": (_of_type(list, tuple), "a list of tool dicts"),
 }
 
 
@@ -213,19 +228,23 @@ def resolve_options(
     headers and the per-call ``api_key``, ``timeout``, ``max_retries``, ``extra_headers`` and
     ``extra_body``. Raises an ``InputError`` for any of them that is wrong."""
     base_url, _, base_query = resolve_base_url(config, provider).partition("?")
+    check_key(options.get("api_key"), "api_key")
     api_key = resolve_api_key(
         config, provider, options.get("api_key"), base_url_overridden=config.base_url is not None
     )
     max_retries = options.get("max_retries")
     if max_retries is None:
         max_retries = config.max_retries
-    if not isinstance(max_retries, int) or max_retries < 0:
-        raise InvalidRequestError(f"max_retries must be an int of 0 or more, got {max_retries!r}.")
+    check_count(max_retries, "max_retries", 0)
     if "timeout" in options:
         check_timeout(options["timeout"])
-    extra_headers = options.get("extra_headers") or {}
+    extra_headers = options.get("extra_headers")
+    if extra_headers is None:
+        extra_headers = {}
     check_headers(extra_headers, "extra_headers")
-    extra_body = options.get("extra_body") or {}
+    extra_body = options.get("extra_body")
+    if extra_body is None:
+        extra_body = {}
     if not isinstance(extra_body, Mapping):
         raise InvalidRequestError(
             f"extra_body must be a dict merged into the JSON body, got {type(extra_body).__name__}."
@@ -338,3 +357,8 @@ def encode_json(body: Mapping[str, Any]) -> bytes:
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
     except (TypeError, ValueError) as exc:
         raise InvalidRequestError(f"The request cannot be sent as JSON: {exc}.") from exc
+    except RecursionError:
+        raise InvalidRequestError(
+            "The request cannot be sent as JSON: it is nested too deeply (a list or dict "
+            "inside itself, or hundreds of levels deep in extra_body, messages or a parameter)."
+        ) from None

@@ -236,7 +236,7 @@ class LlmClient(BaseClient):
             max_retries=max_retries,
             default_headers=default_headers,
             default_provider=default_provider,
-            user_http_client=http_client is not None,
+            http_client=http_client,
             providers=providers,
             first_chunk_timeout=first_chunk_timeout,
             idle_timeout=idle_timeout,
