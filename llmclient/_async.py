@@ -24,6 +24,7 @@ from ._transport import (
     build_httpx_request,
     client_timeout,
     configured_timeout,
+    redirect_error,
     transport_error,
 )
 from ._watchdog import CallTimer
@@ -359,11 +360,16 @@ class AsyncLlmClient(BaseClient):
         if trace is not None:
             await trace.request(str(request.url))
         try:
-            response = await self._http.send(request, stream=True)
+            # Never follow a redirect, even for a client made with follow_redirects=True.
+            response = await self._http.send(request, stream=True, follow_redirects=False)
         except httpx.RequestError as exc:
             raise transport_error(exc, call.provider.name, "sending the request", timer) from exc
         if timer is not None:
             timer.watch(request, response, configured_timeout(self._http, call).read)
+        if 300 <= response.status_code < 400:
+            raise redirect_error(
+                call, response, await self._read(call, response, timer, MAX_ERROR_BODY)
+            )
         return response
 
     async def _read(

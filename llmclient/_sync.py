@@ -23,6 +23,7 @@ from ._transport import (
     build_httpx_request,
     client_timeout,
     configured_timeout,
+    redirect_error,
     transport_error,
 )
 from ._watchdog import CallTimer
@@ -328,11 +329,14 @@ class LlmClient(BaseClient):
         if trace is not None:
             trace.request(str(request.url))
         try:
-            response = self._http.send(request, stream=True)
+            # Never follow a redirect, even for a client made with follow_redirects=True.
+            response = self._http.send(request, stream=True, follow_redirects=False)
         except httpx.RequestError as exc:
             raise transport_error(exc, call.provider.name, "sending the request", timer) from exc
         if timer is not None:
             timer.watch(request, response, configured_timeout(self._http, call).read)
+        if 300 <= response.status_code < 400:
+            raise redirect_error(call, response, self._read(call, response, timer, MAX_ERROR_BODY))
         return response
 
     def _read(

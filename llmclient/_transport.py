@@ -7,10 +7,11 @@ from typing import Any
 import httpx
 
 from . import _log
-from ._redact import scrub_text
+from ._redact import redact_url, scrub_text
 from ._request import ChatCall
+from ._status import decode_body, request_id
 from ._watchdog import CallTimer
-from .errors import APIConnectionError, APIError, APITimeoutError, DecodeError
+from .errors import APIConnectionError, APIError, APITimeoutError, DecodeError, RedirectError
 
 
 def configured_timeout(client: httpx.Client | httpx.AsyncClient, call: ChatCall) -> httpx.Timeout:
@@ -64,6 +65,29 @@ def transport_error(
         return APITimeoutError(f"{provider}: timed out {during} ({detail}).", provider=provider)
     return APIConnectionError(
         f"{provider}: connection failed {during} ({detail}).", provider=provider
+    )
+
+
+def redirect_error(call: ChatCall, response: httpx.Response, body: bytes) -> RedirectError:
+    """The error for a 3xx answer, which is never followed: httpx would send the provider's
+    key header (all but ``Authorization``) to wherever it points. Its target is named, made
+    absolute, with its query values hidden."""
+    provider = call.provider.name
+    location = response.headers.get("location")
+    if location:
+        try:
+            location = redact_url(str(response.url.join(location)))
+        except (httpx.InvalidURL, ValueError):
+            location = redact_url(location)
+    where = f"to {location}" if location else "without naming where"
+    return RedirectError(
+        f"the request was redirected {where}; llmclient does not follow redirects, so that the "
+        "API key is sent only to the URL you configured: set base_url to the final URL.",
+        status_code=response.status_code,
+        provider=provider,
+        request_id=request_id(response.headers),
+        body=decode_body(body) if body else None,
+        location=location,
     )
 
 

@@ -11,6 +11,7 @@ Both clients raise the same classes from the same places::
         ├── APIConnectionError      the connection failed or dropped
         │   └── APITimeoutError     a timeout tripped
         ├── APIStatusError          the provider answered with an error (HTTP status or in-band)
+        │   ├── RedirectError               3xx, never followed (the key would go along)
         │   ├── BadRequestError             400
         │   ├── AuthenticationError         401
         │   ├── PermissionDeniedError       403
@@ -54,6 +55,7 @@ __all__ = [
     "OverloadedError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
     "RequestTooLargeError",
     "ResponseError",
     "UnknownProviderError",
@@ -165,6 +167,20 @@ class APIStatusError(APIError):
         return text
 
 
+class RedirectError(APIStatusError):
+    """HTTP 3xx: the request was redirected. llmclient never follows a redirect, so that the
+    key is sent only to the URL you configured.
+
+    Attributes:
+        location: where the redirect pointed (made absolute, query values shown as ``***``),
+            or None when the answer named no target.
+    """
+
+    def __init__(self, message: str, *, location: str | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.location = location
+
+
 class BadRequestError(APIStatusError):
     """HTTP 400: the provider rejected the request."""
 
@@ -246,4 +262,6 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
         return cls
     if status_code >= 500:
         return InternalServerError
+    if 300 <= status_code < 400:
+        return RedirectError
     return APIStatusError

@@ -37,14 +37,20 @@ SAMPLES: dict[str, Any] = {
 }
 
 
+def keywords(cls: type[BaseException]) -> dict[str, Any]:
+    """A sample for every keyword argument ``cls`` takes, those it passes on included."""
+    parameters = inspect.signature(cls).parameters.values()
+    found = {p.name: SAMPLES[p.name] for p in parameters if p.kind is p.KEYWORD_ONLY}
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        found = {**keywords(cls.__mro__[1]), **found}
+    return found
+
+
 def make(cls: type[BaseException]) -> BaseException:
     """An instance of ``cls`` with every argument it takes set."""
     if not issubclass(cls, errors.APIError):  # Exception's arguments, no attributes
         return cls(SAMPLES["message"])
-    parameters = list(inspect.signature(cls).parameters.values())
-    args = [SAMPLES[p.name] for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
-    kwargs = {p.name: SAMPLES[p.name] for p in parameters if p.kind is p.KEYWORD_ONLY}
-    return cls(*args, **kwargs)
+    return cls(SAMPLES["message"], **keywords(cls))
 
 
 ROUND_TRIPS: dict[str, Callable[[BaseException], BaseException]] = {
