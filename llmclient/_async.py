@@ -17,6 +17,7 @@ from . import _log
 from ._base import DEFAULT_LIMITS, BaseClient
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._providers import ProviderSpec
+from ._redact import ascrubbing
 from ._request import ChatCall
 from ._retry import async_retry_call, falls_back
 from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
@@ -116,6 +117,7 @@ class AsyncChatStream:
         except httpx.RequestError as exc:
             await self.aclose()
             error = transport_error(exc, parser.provider, "while streaming", self._timer)
+            parser.scrub(error)
             _log.failed(parser.provider, error)
             if self._trace is not None:
                 await self._trace.error(error)
@@ -123,6 +125,7 @@ class AsyncChatStream:
         except BaseException as exc:
             await self.aclose()
             if isinstance(exc, LlmError):
+                parser.scrub(exc)
                 _log.failed(parser.provider, exc)
                 if self._trace is not None:
                     await self._trace.error(exc)
@@ -344,8 +347,10 @@ class AsyncLlmClient(BaseClient):
         clock = timer.clock if timer else None
         on_retry = None if trace is None else trace.retry
         try:
+            # Each attempt's error has the call's secrets hidden before hooks and logs see it.
+            attempt = ascrubbing(step)
             return await async_retry_call(
-                call.max_retries, clock, on_retry, step, call, timer, trace
+                call.max_retries, clock, on_retry, attempt, call, timer, trace
             )
         except LlmError as exc:
             if trace is not None:
@@ -418,7 +423,7 @@ class AsyncLlmClient(BaseClient):
         if needs_error_body(status, headers):
             body = await self._read(call, response, timer, MAX_ERROR_BODY)
             raise error_from_response(call, status, headers, body)
-        parser = ChunkParser(call.dialect.new_stream(call), call.provider.name)
+        parser = ChunkParser.for_call(call)
         stream = AsyncChatStream(response, parser, timer)
         await stream._read_more()  # the first chunk, or the error, arrives before we return
         _log.first_chunk(call.provider.name, time.monotonic() - started)

@@ -16,6 +16,7 @@ from . import _log
 from ._base import DEFAULT_LIMITS, BaseClient
 from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._providers import ProviderSpec
+from ._redact import scrubbing
 from ._request import ChatCall
 from ._retry import falls_back, retry_call
 from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
@@ -115,6 +116,7 @@ class ChatStream:
         except httpx.RequestError as exc:
             self.close()
             error = transport_error(exc, parser.provider, "while streaming", self._timer)
+            parser.scrub(error)
             _log.failed(parser.provider, error)
             if self._trace is not None:
                 self._trace.error(error)
@@ -122,6 +124,7 @@ class ChatStream:
         except BaseException as exc:
             self.close()
             if isinstance(exc, LlmError):
+                parser.scrub(exc)
                 _log.failed(parser.provider, exc)
                 if self._trace is not None:
                     self._trace.error(exc)
@@ -317,7 +320,9 @@ class LlmClient(BaseClient):
         clock = timer.clock if timer else None
         on_retry = None if trace is None else trace.retry
         try:
-            return retry_call(call.max_retries, clock, on_retry, step, call, timer, trace)
+            # Each attempt's error has the call's secrets hidden before hooks and logs see it.
+            attempt = scrubbing(step)
+            return retry_call(call.max_retries, clock, on_retry, attempt, call, timer, trace)
         except LlmError as exc:
             if trace is not None:
                 fallback = next_call is not None and falls_back(exc)
@@ -385,7 +390,7 @@ class LlmClient(BaseClient):
         if needs_error_body(status, headers):
             body = self._read(call, response, timer, MAX_ERROR_BODY)
             raise error_from_response(call, status, headers, body)
-        parser = ChunkParser(call.dialect.new_stream(call), call.provider.name)
+        parser = ChunkParser.for_call(call)
         stream = ChatStream(response, parser, timer)
         stream._read_more()  # the first chunk, or the error, arrives before we return
         _log.first_chunk(call.provider.name, time.monotonic() - started)

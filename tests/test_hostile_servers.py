@@ -4,15 +4,28 @@ real HTTP path, on both facades."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import logging
+import pickle
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from conftest import AsyncFacade, Facade
+from test_hooks import Recorder
+from test_hygiene import log_text, texts_of_error
 
-from llmclient import ProviderSpec, RedirectError
-from llmclient.testing import LocalServer, Reply
+from llmclient import (
+    APIStatusError,
+    AuthenticationError,
+    DecodeError,
+    InternalServerError,
+    LlmError,
+    ProviderSpec,
+    RedirectError,
+)
+from llmclient.testing import LocalServer, RecordedRequest, Reply, openai_chunk, openai_error_event
 
 KEY = "sk-hostile-0123456789abcdef"
 HELLO = [{"role": "user", "content": "Hi"}]
@@ -134,3 +147,183 @@ def test_the_connection_is_released_after_a_redirect(facade: Facade, server: Loc
         client.chat_stream("openai/gpt-4o-mini", HELLO)
     answer = client.chat("openai/gpt-4o-mini", HELLO)  # the same client goes on working
     assert answer.choices[0].message.content
+
+
+# --- echoed secrets are hidden -----------------------------------------------------------------
+
+QUERY_SECRET = "qs-hostile-query-secret-42"
+HEADER_SECRET = "gw-hostile-header-token-77"
+#: The start of each secret: a cut-off copy of one is hidden too.
+SECRET_STARTS = [secret[:8] for secret in (KEY, QUERY_SECRET, HEADER_SECRET)]
+
+#: How an echoing server answers: given the request quoted back as text, and the request.
+Answer = Callable[[str, RecordedRequest], Reply]
+
+
+class EchoServer(LocalServer):
+    """A hostile proxy: every answer quotes the request back, its URL and headers included."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answer: Answer = lambda echo, request: Reply.error(500, echo)
+
+    def _reply_for(self, request: RecordedRequest) -> Reply:
+        super()._reply_for(request)  # recorded as any request is
+        echo = f"{request.method} {request.path} {json.dumps(request.headers)}"
+        return self.answer(echo, request)
+
+
+@pytest.fixture
+def echo() -> Iterator[EchoServer]:
+    with EchoServer() as local:
+        yield local
+
+
+def auth_value(request: RecordedRequest) -> str:
+    """The request's key header, whichever the provider uses."""
+    return next(
+        value
+        for name, value in request.headers.items()
+        if name in {h for h, _ in PROVIDERS.values()}
+    )
+
+
+def status_echo(echo: str, request: RecordedRequest) -> Reply:
+    """A 401 whose every field quotes the secrets: message, type, code, param, a nested copy
+    of the headers, and the request id header."""
+    error = {"message": echo, "type": "invalid_request_error", "code": auth_value(request)}
+    body = {"error": {**error, "param": request.path}, "echo": {"headers": request.headers}}
+    return Reply.json(body, 401, headers={"x-request-id": auth_value(request)})
+
+
+def long_echo(echo: str, request: RecordedRequest) -> Reply:
+    """A message cut at 500 characters in the middle of the key."""
+    return Reply.error(400, "." * 490 + auth_value(request).removeprefix("Bearer "))
+
+
+ANSWERS: dict[str, tuple[Answer, type[LlmError], str]] = {
+    "status": (status_echo, AuthenticationError, "chat"),
+    "status-stream": (status_echo, AuthenticationError, "stream"),
+    "cut-message": (long_echo, APIStatusError, "chat"),
+    "error-event-first": (
+        lambda echo, _: Reply.sse([openai_error_event(echo, "invalid_request_error")], done=False),
+        APIStatusError,
+        "stream",
+    ),
+    "error-event-mid-stream": (
+        lambda echo, _: Reply.sse(
+            [openai_chunk(content="Hi"), openai_error_event(echo)], done=False
+        ),
+        APIStatusError,
+        "iterate",
+    ),
+    "not-json": (
+        lambda echo, request: Reply(
+            200,
+            {"Content-Type": "application/json"},
+            b"<" + b"x" * 60 + auth_value(request).encode() + b">",
+            content_length=True,
+        ),
+        DecodeError,
+        "chat",
+    ),
+    "not-an-event-stream": (
+        lambda echo, _: Reply(200, {"Content-Type": "text/html"}, echo.encode()),
+        DecodeError,
+        "stream",
+    ),
+    "retried": (lambda echo, _: Reply.error(500, echo), InternalServerError, "chat"),
+}
+
+
+def call_until_error(client: Any, how: str, model: str) -> None:
+    if how == "chat":
+        client.chat(model, HELLO)
+    elif how == "stream":
+        client.chat_stream(model, HELLO)
+    else:
+        stream = client.chat_stream(model, HELLO)
+        list(stream)
+
+
+def assert_hidden(*texts: str | bytes) -> None:
+    for text in texts:
+        for start in SECRET_STARTS:
+            assert (start.encode() if isinstance(text, bytes) else start) not in text
+
+
+def echo_client(facade: Facade, echo: EchoServer, recorder: Recorder, path: str = "/v1") -> Any:
+    return facade.client(
+        base_url=f"{echo.url}{path}?key={QUERY_SECRET}",
+        api_key=KEY,
+        default_headers={"X-Gateway-Token": HEADER_SECRET},
+        providers=[GATEWAY],
+        hooks=[recorder],
+        max_retries=1,
+    )
+
+
+@pytest.mark.parametrize("case", list(ANSWERS))
+def test_secrets_a_server_echoes_are_hidden_everywhere(
+    case: str, facade: Facade, echo: EchoServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="llmclient")
+    echo.answer, error_class, how = ANSWERS[case]
+    recorder = Recorder()
+    client = echo_client(facade, echo, recorder)
+    with pytest.raises(error_class) as caught:
+        call_until_error(client, how, "openai/gpt-4o-mini")
+    error = caught.value
+    sent = echo.requests[0]
+    assert sent.headers["authorization"] == f"Bearer {KEY}"  # the secrets were all in play
+    assert sent.headers["x-gateway-token"] == HEADER_SECRET
+    assert sent.path.endswith(f"?key={QUERY_SECRET}")
+    assert "***" in str(error)  # the echo arrived, and was hidden
+    events = recorder.events("error") + recorder.events("retry")
+    assert events
+    assert_hidden(
+        *texts_of_error(error),
+        repr(getattr(error, "body", None)),
+        pickle.dumps(error),
+        *(repr(event) for event in events),
+        *(str(event.error) for event in events),
+        log_text(caplog),
+    )
+    if case == "retried":
+        assert len(recorder.events("retry")) == 1
+
+
+@pytest.mark.parametrize("provider", list(PROVIDERS))
+@pytest.mark.parametrize("how", ["chat", "stream"])
+def test_every_providers_key_header_is_hidden_when_echoed(
+    provider: str, how: str, facade: Facade, echo: EchoServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="llmclient")
+    echo.answer = status_echo
+    recorder = Recorder()
+    client = echo_client(facade, echo, recorder, PROVIDERS[provider][1])
+    with pytest.raises(AuthenticationError) as caught:
+        call_until_error(client, how, f"{provider}/some-model")
+    assert KEY in echo.requests[0].headers[PROVIDERS[provider][0]]
+    assert caught.value.request_id is not None
+    assert "***" in caught.value.request_id
+    assert_hidden(
+        *texts_of_error(caught.value),
+        pickle.dumps(caught.value),
+        *(repr(event) for event in recorder.events("error")),
+        log_text(caplog),
+    )
+
+
+def test_echoed_secrets_are_hidden_in_embedding_and_model_list_errors(
+    facade: Facade, echo: EchoServer
+) -> None:
+    echo.answer = status_echo
+    client = echo_client(facade, echo, Recorder())
+    for call in (
+        lambda: client.embed("openai/text-embedding-3-small", "hi"),
+        lambda: client.list_models("openai"),
+    ):
+        with pytest.raises(AuthenticationError) as caught:
+            call()
+        assert_hidden(*texts_of_error(caught.value), pickle.dumps(caught.value))
