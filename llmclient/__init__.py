@@ -33,6 +33,7 @@ from .errors import (
     RedirectError,
     RequestTooLargeError,
     ResponseError,
+    ResponseTooLargeError,
     UnknownProviderError,
     UnprocessableEntityError,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "RedirectError",
     "RequestTooLargeError",
     "ResponseError",
+    "ResponseTooLargeError",
     "TokenLogprob",
     "ToolCall",
     "ToolCallDelta",

@@ -15,7 +15,7 @@ import httpx
 
 from . import _log
 from ._base import DEFAULT_LIMITS, BaseClient
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._config import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._providers import ProviderSpec
 from ._redact import ascrubbing
 from ._request import ChatCall
@@ -26,10 +26,13 @@ from ._transport import (
     client_timeout,
     configured_timeout,
     redirect_error,
+    response_too_large,
     transport_error,
+    whole_body_limit,
 )
 from ._watchdog import CallTimer
 from .errors import LlmError
+from .sse import DEFAULT_MAX_EVENT_SIZE
 from .types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -231,6 +234,14 @@ class AsyncLlmClient(BaseClient):
         hooks: :class:`~llmclient.hooks.AsyncHooks` or :class:`~llmclient.hooks.Hooks` objects
             told of every call's steps (requests, retries, chunks, the end with usage and
             latency, errors); async ones are awaited.
+        max_event_size: the most bytes one server-sent event of a stream may hold (default
+            32 MiB); past it, the stream raises :class:`~llmclient.errors.EventTooLargeError`.
+        max_response_size: the most bytes a whole answer's body may hold (``chat``,
+            embeddings, model lists; default 128 MiB); past it, the call raises
+            :class:`~llmclient.errors.ResponseTooLargeError`.
+
+    Raises :class:`~llmclient.errors.InvalidRequestError` naming the argument for any argument
+    of the wrong type or value (``TypeError`` for hooks that are not hooks).
     """
 
     _awaits_hooks = True
@@ -252,6 +263,8 @@ class AsyncLlmClient(BaseClient):
         idle_timeout: float | None = None,
         total_timeout: float | None = None,
         hooks: Sequence[AsyncHooks | Hooks] | None = None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -267,6 +280,8 @@ class AsyncLlmClient(BaseClient):
             idle_timeout=idle_timeout,
             total_timeout=total_timeout,
             hooks=hooks,
+            max_event_size=max_event_size,
+            max_response_size=max_response_size,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
@@ -385,14 +400,18 @@ class AsyncLlmClient(BaseClient):
         limit: int | None = None,
     ) -> bytes:
         try:
-            if limit is None:
-                return await response.aread()
+            # Read in pieces: an error body is cut at ``limit``, a whole answer refused past
+            # the call's max_response_size, so a hostile server cannot fill the memory.
+            most = whole_body_limit(call, response.headers) if limit is None else limit
             body = bytearray()
             async for data in response.aiter_bytes():
                 body += data
-                if len(body) >= limit:
+                if len(body) > most:
+                    if limit is None:
+                        raise response_too_large(call)
+                    del body[most:]
                     break
-            return bytes(body[:limit])
+            return bytes(body)
         except httpx.RequestError as exc:
             raise transport_error(exc, call.provider.name, "reading the response", timer) from exc
         finally:

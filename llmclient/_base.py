@@ -8,10 +8,18 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 import httpx
 
-from ._config import DEFAULT_TIMEOUT, ClientConfig, check_api_keys, check_timeout, url_repr
+from ._config import (
+    DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_TIMEOUT,
+    ClientConfig,
+    check_api_keys,
+    check_timeout,
+    url_repr,
+)
 from ._providers import ProviderSpec, check_provider
 from ._request import ChatCall, make_stream_timeouts, prepare_call
 from .errors import InvalidRequestError
+from .sse import DEFAULT_MAX_EVENT_SIZE
 
 if TYPE_CHECKING:
     from ._hooks import HookSet
@@ -71,6 +79,8 @@ class BaseClient:
         idle_timeout: float | None = None,
         total_timeout: float | None = None,
         hooks: Iterable[object] | None = None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         check_timeout(timeout)
         check_http_client(http_client, self._http_client_class, type(self).__name__)
@@ -88,6 +98,8 @@ class BaseClient:
             default_provider=default_provider,
             providers=own_providers(providers),
             stream_timeouts=make_stream_timeouts(first_chunk_timeout, idle_timeout, total_timeout),
+            max_event_size=max_event_size,
+            max_response_size=max_response_size,
         )
         self._hooks: HookSet | None = None
         if hooks is not None:

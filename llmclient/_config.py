@@ -15,9 +15,13 @@ from ._providers import PROVIDERS, ProviderSpec, get_provider
 from ._redact import redact_url
 from ._timeouts import StreamTimeouts
 from .errors import InvalidRequestError, MissingAPIKeyError
+from .sse import DEFAULT_MAX_EVENT_SIZE
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
+#: The largest whole answer read (chat, embeddings, a model list): 128 MiB, room for the
+#: largest real one (2,048 embeddings of 3,072 floats as JSON, about 90 MB).
+DEFAULT_MAX_RESPONSE_SIZE = 128 * 1024 * 1024
 
 # Patterns, not compiled ones: `re` compiles each when first used and caches it.
 # RFC 9110 token characters: what a header name may be made of.
@@ -45,9 +49,13 @@ class ClientConfig:
     default_provider: str = "openai"
     providers: Mapping[str, ProviderSpec] = attrs.field(factory=dict)
     stream_timeouts: StreamTimeouts = attrs.field(factory=StreamTimeouts)
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
 
     def __attrs_post_init__(self) -> None:
         check_count(self.max_retries, "max_retries", 0)
+        check_count(self.max_event_size, "max_event_size", 1)
+        check_count(self.max_response_size, "max_response_size", 1)
         check_key(self.api_key, "api_key")
         check_api_keys(self.api_keys)
         provider = self.default_provider

@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from ._config import (
+    DEFAULT_MAX_RESPONSE_SIZE,
     ClientConfig,
     check_count,
     check_headers,
@@ -26,6 +27,7 @@ from ._redact import redact_url
 from ._timeouts import StreamTimeouts
 from ._version import __version__
 from .errors import InvalidRequestError
+from .sse import DEFAULT_MAX_EVENT_SIZE
 from .types import ChatParams, Message
 
 STREAM_TIMEOUT_PARAMS = ("first_chunk_timeout", "idle_timeout", "total_timeout")
@@ -150,6 +152,9 @@ class ChatCall:
     stream_timeouts: StreamTimeouts = attrs.field(factory=StreamTimeouts)
     #: The query of the base URL (a gateway's ``key=...``), added to every request's URL.
     base_query: str = attrs.field(default="", repr=False)
+    #: The client's bounds, in bytes, on one event of a stream and on a whole answer's body.
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
 
     def base_headers(self) -> dict[str, str]:
         """Content headers, the key in the provider's auth header, then the user's headers.
@@ -261,6 +266,8 @@ def resolve_options(
         "extra_body": extra_body,
         "headers": headers,
         "api_version": resolve_api_version(provider),
+        "max_event_size": config.max_event_size,
+        "max_response_size": config.max_response_size,
     }
 
 

@@ -40,7 +40,7 @@ class ChunkParser:
     def __init__(
         self, translator: StreamTranslator, provider: str, call: ChatCall | None = None
     ) -> None:
-        self._decoder = SSEDecoder()
+        self._decoder = SSEDecoder() if call is None else SSEDecoder(call.max_event_size)
         self._translator = translator
         self.provider = provider
         # The call streamed, whose secrets are hidden in errors (see ``scrub``).

@@ -14,7 +14,7 @@ import httpx
 
 from . import _log
 from ._base import DEFAULT_LIMITS, BaseClient
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._config import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._providers import ProviderSpec
 from ._redact import scrubbing
 from ._request import ChatCall
@@ -25,10 +25,13 @@ from ._transport import (
     client_timeout,
     configured_timeout,
     redirect_error,
+    response_too_large,
     transport_error,
+    whole_body_limit,
 )
 from ._watchdog import CallTimer
 from .errors import LlmError
+from .sse import DEFAULT_MAX_EVENT_SIZE
 from .types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -213,6 +216,14 @@ class LlmClient(BaseClient):
         total_timeout: a deadline for a whole call, retries and iteration included.
         hooks: :class:`~llmclient.hooks.Hooks` objects told of every call's steps (requests,
             retries, chunks, the end with usage and latency, errors).
+        max_event_size: the most bytes one server-sent event of a stream may hold (default
+            32 MiB); past it, the stream raises :class:`~llmclient.errors.EventTooLargeError`.
+        max_response_size: the most bytes a whole answer's body may hold (``chat``,
+            embeddings, model lists; default 128 MiB); past it, the call raises
+            :class:`~llmclient.errors.ResponseTooLargeError`.
+
+    Raises :class:`~llmclient.errors.InvalidRequestError` naming the argument for any argument
+    of the wrong type or value (``TypeError`` for hooks that are not hooks).
     """
 
     def __init__(
@@ -231,6 +242,8 @@ class LlmClient(BaseClient):
         idle_timeout: float | None = None,
         total_timeout: float | None = None,
         hooks: Sequence[Hooks] | None = None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -246,6 +259,8 @@ class LlmClient(BaseClient):
             idle_timeout=idle_timeout,
             total_timeout=total_timeout,
             hooks=hooks,
+            max_event_size=max_event_size,
+            max_response_size=max_response_size,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
@@ -352,14 +367,18 @@ class LlmClient(BaseClient):
         limit: int | None = None,
     ) -> bytes:
         try:
-            if limit is None:
-                return response.read()
+            # Read in pieces: an error body is cut at ``limit``, a whole answer refused past
+            # the call's max_response_size, so a hostile server cannot fill the memory.
+            most = whole_body_limit(call, response.headers) if limit is None else limit
             body = bytearray()
             for data in response.iter_bytes():
                 body += data
-                if len(body) >= limit:
+                if len(body) > most:
+                    if limit is None:
+                        raise response_too_large(call)
+                    del body[most:]
                     break
-            return bytes(body[:limit])
+            return bytes(body)
         except httpx.RequestError as exc:
             raise transport_error(exc, call.provider.name, "reading the response", timer) from exc
         finally:

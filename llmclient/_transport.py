@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -11,7 +12,14 @@ from ._redact import redact_url, scrub_text
 from ._request import ChatCall
 from ._status import decode_body, request_id
 from ._watchdog import CallTimer
-from .errors import APIConnectionError, APIError, APITimeoutError, DecodeError, RedirectError
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    DecodeError,
+    RedirectError,
+    ResponseTooLargeError,
+)
 
 
 def configured_timeout(client: httpx.Client | httpx.AsyncClient, call: ChatCall) -> httpx.Timeout:
@@ -88,6 +96,30 @@ def redirect_error(call: ChatCall, response: httpx.Response, body: bytes) -> Red
         request_id=request_id(response.headers),
         body=decode_body(body) if body else None,
         location=location,
+    )
+
+
+def whole_body_limit(call: ChatCall, headers: Mapping[str, str]) -> int:
+    """The most bytes a whole answer's body may hold: the call's ``max_response_size``.
+    Raises ``ResponseTooLargeError`` at once when its ``Content-Length`` says more."""
+    limit = call.max_response_size
+    length = headers.get("content-length", "")
+    # (A length of 19 digits or more is past any limit, and is not converted.)
+    declared = length.isdigit() and (len(length) > 18 or int(length) > limit)
+    if declared and "content-encoding" not in headers:
+        raise response_too_large(call)
+    return limit
+
+
+def response_too_large(call: ChatCall) -> ResponseTooLargeError:
+    """The error for a whole answer's body past the call's ``max_response_size``."""
+    provider = call.provider.name
+    limit = call.max_response_size
+    return ResponseTooLargeError(
+        f"{provider}: the response body is larger than max_response_size ({limit} bytes); "
+        "pass a larger max_response_size to the client if answers this large are expected.",
+        provider=provider,
+        limit=limit,
     )
 
 

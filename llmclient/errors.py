@@ -25,6 +25,7 @@ Both clients raise the same classes from the same places::
         └── ResponseError           the provider's answer could not be used
             ├── DecodeError         malformed JSON, invalid UTF-8 or an unexpected shape
             ├── EventTooLargeError  one server-sent event grew past the size limit
+            ├── ResponseTooLargeError   a whole answer's body grew past max_response_size
             └── IncompleteStreamError   the stream ended before its terminal marker
 
 No exception built here ever holds an API key: request headers are never stored on an error.
@@ -58,6 +59,7 @@ __all__ = [
     "RedirectError",
     "RequestTooLargeError",
     "ResponseError",
+    "ResponseTooLargeError",
     "UnknownProviderError",
     "UnprocessableEntityError",
     "status_error_class",
@@ -231,6 +233,19 @@ class DecodeError(ResponseError):
 
 class EventTooLargeError(ResponseError):
     """A single server-sent event grew past the decoder's ``max_event_size``."""
+
+
+class ResponseTooLargeError(ResponseError):
+    """A whole answer's body (``chat``, embeddings, a model list) grew past the client's
+    ``max_response_size``; reading stopped there.
+
+    Attributes:
+        limit: that size, in bytes.
+    """
+
+    def __init__(self, message: str, *, limit: int | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.limit = limit
 
 
 class IncompleteStreamError(ResponseError):

@@ -4,9 +4,13 @@ real HTTP path, on both facades."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import pickle
+import socket
+import threading
+import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,10 +24,12 @@ from llmclient import (
     APIStatusError,
     AuthenticationError,
     DecodeError,
+    EventTooLargeError,
     InternalServerError,
     LlmError,
     ProviderSpec,
     RedirectError,
+    ResponseTooLargeError,
 )
 from llmclient.testing import LocalServer, RecordedRequest, Reply, openai_chunk, openai_error_event
 
@@ -327,3 +333,113 @@ def test_echoed_secrets_are_hidden_in_embedding_and_model_list_errors(
         with pytest.raises(AuthenticationError) as caught:
             call()
         assert_hidden(*texts_of_error(caught.value), pickle.dumps(caught.value))
+
+
+# --- bodies too large to hold ------------------------------------------------------------------
+
+LIMIT = 64 * 1024
+FRAMINGS = {
+    "content-length": {"content_length": True},
+    "chunked": {"chunked": True},
+    "until-close": {"chunked": False},
+}
+#: Each whole-body method, and the path its request goes to.
+WHOLE_BODY_CALLS: dict[str, Callable[[Any], Any]] = {
+    "chat": lambda client: client.chat("openai/gpt-4o-mini", HELLO),
+    "embed": lambda client: client.embed("openai/text-embedding-3-small", "hi"),
+    "list_models": lambda client: client.list_models("openai"),
+}
+
+
+def oversized(size: int, **framing: Any) -> Reply:
+    body = b'{"data": "' + b"x" * size + b'"}'
+    return Reply(200, {"Content-Type": "application/json"}, body, write_size=16 * 1024, **framing)
+
+
+@pytest.mark.parametrize("framing", list(FRAMINGS))
+@pytest.mark.parametrize("method", list(WHOLE_BODY_CALLS))
+def test_a_body_past_max_response_size_is_refused(
+    method: str, framing: str, facade: Facade, server: LocalServer
+) -> None:
+    server.enqueue(oversized(4 * LIMIT, **FRAMINGS[framing]))
+    client = facade.client(base_url=server.base_url, api_key=KEY, max_response_size=LIMIT)
+    with pytest.raises(
+        ResponseTooLargeError, match=f"max_response_size \\({LIMIT} bytes\\)"
+    ) as caught:
+        WHOLE_BODY_CALLS[method](client)
+    assert caught.value.limit == LIMIT
+    assert caught.value.provider == "openai"
+    assert server.request_count == 1  # not retried: the next answer would be as large
+    answer = client.chat("openai/gpt-4o-mini", HELLO)  # the client goes on working
+    assert answer.choices[0].message.content
+
+
+def test_a_body_exactly_at_max_response_size_is_read(facade: Facade, server: LocalServer) -> None:
+    reply = Reply.openai_completion("Hello")
+    server.enqueue(reply)
+    client = facade.client(base_url=server.base_url, api_key=KEY, max_response_size=len(reply.body))
+    assert client.chat("openai/gpt-4o-mini", HELLO).choices[0].message.content == "Hello"
+
+
+@pytest.fixture
+def flood_url() -> Iterator[str]:
+    """A server that answers one request with a 200 whose chunked JSON body goes on for 64 MiB,
+    written from one prebuilt piece, so that it allocates nothing while it writes."""
+    piece = b"%x\r\n%s\r\n" % (64 * 1024, b"x" * 64 * 1024)
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    head += b'Transfer-Encoding: chunked\r\n\r\n5\r\n{"a":\r\n'
+
+    def serve(listener: socket.socket) -> None:
+        connection, _ = listener.accept()
+        with connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += connection.recv(65536)
+            with contextlib.suppress(OSError):
+                connection.sendall(head)
+                for _ in range(1024):
+                    connection.sendall(piece)
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        thread = threading.Thread(target=serve, args=(listener,), daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+        thread.join(10)
+
+
+def test_an_oversized_body_is_not_read_into_memory(facade: Facade, flood_url: str) -> None:
+    client = facade.client(base_url=flood_url, api_key=KEY, max_response_size=LIMIT)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ResponseTooLargeError):
+            client.chat("openai/gpt-4o-mini", HELLO)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * 1024 * 1024  # a small fraction of the 64 MiB on offer
+
+
+def test_error_bodies_are_cut_not_refused(facade: Facade, server: LocalServer) -> None:
+    message = "m" * (200 * 1024)
+    server.enqueue(Reply.error(400, message))
+    client = facade.client(base_url=server.base_url, api_key=KEY, max_response_size=LIMIT)
+    with pytest.raises(APIStatusError) as caught:
+        client.chat("openai/gpt-4o-mini", HELLO)
+    assert caught.value.status_code == 400
+
+
+@pytest.mark.parametrize("where", ["first", "after-a-chunk"])
+def test_max_event_size_is_set_on_the_client(
+    where: str, facade: Facade, server: LocalServer
+) -> None:
+    big = openai_chunk(content="x" * 8192)
+    events = [big] if where == "first" else [openai_chunk(content="Hi"), big]
+    server.enqueue(Reply.sse(events), Reply.sse(events))
+    client = facade.client(base_url=server.base_url, api_key=KEY, max_event_size=4096)
+    with pytest.raises(EventTooLargeError, match="max_event_size of 4096 bytes"):
+        list(client.chat_stream("openai/gpt-4o-mini", HELLO))
+    roomy = facade.client(base_url=server.base_url, api_key=KEY, max_event_size=16384)
+    chunks = list(roomy.chat_stream("openai/gpt-4o-mini", HELLO))
+    assert chunks[-1].choices[0].delta.content == "x" * 8192

@@ -46,6 +46,20 @@ BAD_CLIENT_ARGS: dict[str, tuple[dict[str, Any], str]] = {
     "default_provider-int": ({"default_provider": 5}, "default_provider must be a provider"),
     "default_provider-empty": ({"default_provider": ""}, "default_provider must be a provider"),
     "base_url-int": ({"base_url": 5}, "base_url must be a string URL"),
+    "max_event_size-zero": ({"max_event_size": 0}, "max_event_size must be an int of 1 or more"),
+    "max_event_size-str": ({"max_event_size": "1"}, "max_event_size must be an int of 1 or more"),
+    "max_event_size-inf": (
+        {"max_event_size": float("inf")},
+        "max_event_size must be an int of 1 or more",
+    ),
+    "max_response_size-bool": (
+        {"max_response_size": True},
+        "max_response_size must be an int of 1 or more",
+    ),
+    "max_response_size-negative": (
+        {"max_response_size": -1},
+        "max_response_size must be an int of 1 or more",
+    ),
 }
 
 
