@@ -105,6 +105,14 @@ class ChunkParser:
             if not out:
                 raise
             self.error = exc
+        except RecursionError:  # an event's JSON nested deeper than the parser can go
+            error = DecodeError(
+                f"{self.provider}: an event is nested too deeply to be read.",
+                provider=self.provider,
+            )
+            if not out:
+                raise error from None
+            self.error = error
         if out:
             self.count += len(out)
             add = self.answer.add

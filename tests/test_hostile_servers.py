@@ -443,3 +443,45 @@ def test_max_event_size_is_set_on_the_client(
     roomy = facade.client(base_url=server.base_url, api_key=KEY, max_event_size=16384)
     chunks = list(roomy.chat_stream("openai/gpt-4o-mini", HELLO))
     assert chunks[-1].choices[0].delta.content == "x" * 8192
+
+
+# --- answers nested too deeply to parse ------------------------------------------------------
+
+DEEP = b"[" * 200_000 + b"]" * 200_000
+DEEP_EVENT = b'data: {"id": "x", "choices": ' + b"[" * 200_000 + b"]" * 200_000 + b"}\n\n"
+
+
+@pytest.mark.parametrize(
+    ("reply", "how", "error_class"),
+    [
+        (
+            Reply(200, {"Content-Type": "application/json"}, DEEP, content_length=True),
+            "chat",
+            DecodeError,
+        ),
+        (
+            Reply(400, {"Content-Type": "application/json"}, DEEP, content_length=True),
+            "chat",
+            APIStatusError,
+        ),
+        (Reply.sse([DEEP_EVENT]), "stream", DecodeError),
+        (Reply.sse([openai_chunk(content="Hi"), DEEP_EVENT]), "iterate", DecodeError),
+    ],
+    ids=["chat-body", "error-body", "first-event", "later-event"],
+)
+def test_json_nested_too_deeply_is_a_typed_error_not_a_recursion_error(
+    reply: Reply, how: str, error_class: type[LlmError], facade: Facade, server: LocalServer
+) -> None:
+    server.enqueue(reply)
+    client = facade.client(base_url=server.base_url, api_key=KEY, max_retries=0)
+    with pytest.raises(error_class):
+        call_until_error(client, how, "openai/gpt-4o-mini")
+
+
+def test_a_deeply_nested_embeddings_answer_is_a_decode_error(
+    facade: Facade, server: LocalServer
+) -> None:
+    server.enqueue(Reply(200, {"Content-Type": "application/json"}, DEEP, content_length=True))
+    client = facade.client(base_url=server.base_url, api_key=KEY, max_retries=0)
+    with pytest.raises(DecodeError, match="nested too deeply"):
+        client.embed("openai/text-embedding-3-small", "hi")
