@@ -28,7 +28,9 @@ Both clients raise the same classes from the same places::
             ├── ResponseTooLargeError   a whole answer's body grew past max_response_size
             └── IncompleteStreamError   the stream ended before its terminal marker
 
-No exception built here ever holds an API key: request headers are never stored on an error.
+No exception built here ever holds an API key: request headers are never stored on an error,
+and a call's secrets that a server echoes back (into an error body or event) are replaced by
+``***`` in every error the call raises. Every error pickles and copies with its attributes.
 """
 
 from __future__ import annotations
