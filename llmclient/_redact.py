@@ -116,18 +116,41 @@ class Secrets:
         for value in values:
             if len(value) >= MIN_SECRET:
                 forms.update((value, unquote_plus(value), quote(value, safe=""), repr(value)[1:-1]))
-                forms.add(json.dumps(value)[1:-1])
-        # Longest first, so that a secret holding another is hidden whole.
-        self._forms = sorted((f for f in forms if len(f) >= MIN_SECRET), key=len, reverse=True)
+                escaped = json.dumps(value)[1:-1]
+                forms.update((escaped, escaped.replace("/", "\\/")))  # "\/" is JSON's too
+        self._forms = sorted(form for form in forms if len(form) >= MIN_SECRET)
 
     def __bool__(self) -> bool:
         return bool(self._forms)
 
     def text(self, text: str) -> str:
         """``text`` with every secret, and every cut-off start of one, shown as ``***``."""
+        # Where each form (or its first PARTIAL_SECRET characters and more) occurs; the spans
+        # of different forms overlap (they share their start), and the widest is hidden.
+        spans: list[tuple[int, int]] = []
         for secret in self._forms:
-            text = _mask(text, secret)
-        return text
+            head = secret[:PARTIAL_SECRET]
+            start = text.find(head)
+            while start >= 0:
+                end = start + len(head)
+                limit = min(len(text), start + len(secret))
+                while end < limit and text[end] == secret[end - start]:
+                    end += 1
+                spans.append((start, end))
+                start = text.find(head, start + 1)
+        if not spans:
+            return text
+        spans.sort()
+        pieces: list[str] = []
+        done = 0
+        for start, end in spans:
+            if end <= done:
+                continue
+            if start >= done:
+                pieces += (text[done:start], MASK)
+            done = end
+        pieces.append(text[done:])
+        return "".join(pieces)
 
     def value(self, value: Any) -> Any:
         """``value`` (a string, or JSON-like lists and dicts of them) with the secrets hidden;
@@ -139,25 +162,6 @@ class Secrets:
         if isinstance(value, (list, tuple)):
             return type(value)(self.value(item) for item in value)
         return value
-
-
-def _mask(text: str, secret: str) -> str:
-    head = secret[:PARTIAL_SECRET]
-    start = text.find(head)
-    if start < 0:
-        return text
-    pieces: list[str] = []
-    done = 0
-    while start >= 0:
-        end = start + len(head)
-        limit = min(len(text), start + len(secret))
-        while end < limit and text[end] == secret[end - start]:
-            end += 1
-        pieces += (text[done:start], MASK)
-        done = end
-        start = text.find(head, end)
-    pieces.append(text[done:])
-    return "".join(pieces)
 
 
 def call_secrets(call: ChatCall) -> Secrets:

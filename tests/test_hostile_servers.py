@@ -31,6 +31,11 @@ from llmclient import (
     RedirectError,
     ResponseTooLargeError,
 )
+from llmclient._config import ClientConfig
+from llmclient._redact import Secrets, scrub_error
+from llmclient._request import ChatCall, prepare_call
+from llmclient.errors import InputError, status_error_class
+from llmclient.sse import SSEDecoder
 from llmclient.testing import LocalServer, RecordedRequest, Reply, openai_chunk, openai_error_event
 
 KEY = "sk-hostile-0123456789abcdef"
@@ -485,3 +490,61 @@ def test_a_deeply_nested_embeddings_answer_is_a_decode_error(
     client = facade.client(base_url=server.base_url, api_key=KEY, max_retries=0)
     with pytest.raises(DecodeError, match="nested too deeply"):
         client.embed("openai/text-embedding-3-small", "hi")
+
+
+# --- the scrubber on its own -------------------------------------------------------------------
+
+
+def call_for(base_url: str, **params: Any) -> ChatCall:
+    config = ClientConfig(
+        base_url=base_url, default_headers={"X-Auth-Token": "Bearer tok-abcdefgh"}
+    )
+    return prepare_call(config, "chat", "openai/gpt-4o-mini", HELLO, params, stream=False)
+
+
+def test_the_secrets_of_a_call_are_its_key_query_values_and_credential_headers() -> None:
+    call = call_for(
+        "https://gw.example.com/v1?key=query-value-1&api-version=2024-10-21&bare-token-value",
+        api_key=KEY,
+    )
+    error = APIStatusError(
+        f"{KEY} query-value-1 bare-token-value tok-abcdefgh api-version=2024-10-21",
+        status_code=400,
+    )
+    scrub_error(error, call)
+    assert str(error) == "provider HTTP 400: *** *** *** *** api-version=2024-10-21"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("as sent: sk-secret/key+value=", "as sent: ***"),
+        ("percent-encoded: sk-secret%2Fkey%2Bvalue%3D", "percent-encoded: ***"),
+        ('escaped in JSON: "sk-secret\\/key+value="', 'escaped in JSON: "***"'),
+        ("cut short: sk-secret/k...", "cut short: ***..."),
+        ("cut shorter: sk-secr...", "cut shorter: sk-secr..."),
+        ("twice: sk-secret/key+value= and sk-secret/key+value=", "twice: *** and ***"),
+    ],
+)
+def test_secrets_are_hidden_in_every_form_they_may_come_back_in(text: str, shown: str) -> None:
+    secrets = Secrets(["sk-secret/key+value="])
+    assert secrets.text(text) == shown
+
+
+def test_values_too_short_to_tell_from_words_are_not_looked_for() -> None:
+    assert not Secrets(["abc", ""])
+    error = APIStatusError("abc and more", status_code=400, body={"abc": 1})
+    scrub_error(error, call_for("http://127.0.0.1:1/v1?k=abc"))
+    assert error.message == "abc and more"
+    assert error.body == {"abc": 1}
+
+
+def test_every_3xx_status_maps_to_redirect_error() -> None:
+    assert status_error_class(304) is RedirectError
+    assert status_error_class(399) is RedirectError
+    assert status_error_class(400) is not RedirectError
+
+
+def test_max_event_size_must_be_an_int() -> None:
+    with pytest.raises(InputError, match="max_event_size must be an int"):
+        SSEDecoder(max_event_size="1024")  # type: ignore[arg-type]
