@@ -15,8 +15,9 @@ import httpx
 
 from . import _log
 from ._base import DEFAULT_LIMITS, BaseClient
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._config import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._providers import ProviderSpec
+from ._redact import ascrubbing
 from ._request import ChatCall
 from ._retry import async_retry_call, falls_back
 from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
@@ -24,10 +25,14 @@ from ._transport import (
     build_httpx_request,
     client_timeout,
     configured_timeout,
+    redirect_error,
+    response_too_large,
     transport_error,
+    whole_body_limit,
 )
 from ._watchdog import CallTimer
 from .errors import LlmError
+from .sse import DEFAULT_MAX_EVENT_SIZE
 from .types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -115,6 +120,7 @@ class AsyncChatStream:
         except httpx.RequestError as exc:
             await self.aclose()
             error = transport_error(exc, parser.provider, "while streaming", self._timer)
+            parser.scrub(error)
             _log.failed(parser.provider, error)
             if self._trace is not None:
                 await self._trace.error(error)
@@ -122,6 +128,7 @@ class AsyncChatStream:
         except BaseException as exc:
             await self.aclose()
             if isinstance(exc, LlmError):
+                parser.scrub(exc)
                 _log.failed(parser.provider, exc)
                 if self._trace is not None:
                     await self._trace.error(exc)
@@ -227,9 +234,18 @@ class AsyncLlmClient(BaseClient):
         hooks: :class:`~llmclient.hooks.AsyncHooks` or :class:`~llmclient.hooks.Hooks` objects
             told of every call's steps (requests, retries, chunks, the end with usage and
             latency, errors); async ones are awaited.
+        max_event_size: the most bytes one server-sent event of a stream may hold (default
+            32 MiB); past it, the stream raises :class:`~llmclient.errors.EventTooLargeError`.
+        max_response_size: the most bytes a whole answer's body may hold (``chat``,
+            embeddings, model lists; default 128 MiB); past it, the call raises
+            :class:`~llmclient.errors.ResponseTooLargeError`.
+
+    Raises :class:`~llmclient.errors.InvalidRequestError` naming the argument for any argument
+    of the wrong type or value (``TypeError`` for hooks that are not hooks).
     """
 
     _awaits_hooks = True
+    _http_client_class = httpx.AsyncClient
 
     def __init__(
         self,
@@ -247,6 +263,8 @@ class AsyncLlmClient(BaseClient):
         idle_timeout: float | None = None,
         total_timeout: float | None = None,
         hooks: Sequence[AsyncHooks | Hooks] | None = None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -256,12 +274,14 @@ class AsyncLlmClient(BaseClient):
             max_retries=max_retries,
             default_headers=default_headers,
             default_provider=default_provider,
-            user_http_client=http_client is not None,
+            http_client=http_client,
             providers=providers,
             first_chunk_timeout=first_chunk_timeout,
             idle_timeout=idle_timeout,
             total_timeout=total_timeout,
             hooks=hooks,
+            max_event_size=max_event_size,
+            max_response_size=max_response_size,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
@@ -342,8 +362,10 @@ class AsyncLlmClient(BaseClient):
         clock = timer.clock if timer else None
         on_retry = None if trace is None else trace.retry
         try:
+            # Each attempt's error has the call's secrets hidden before hooks and logs see it.
+            attempt = ascrubbing(step)
             return await async_retry_call(
-                call.max_retries, clock, on_retry, step, call, timer, trace
+                call.max_retries, clock, on_retry, attempt, call, timer, trace
             )
         except LlmError as exc:
             if trace is not None:
@@ -358,11 +380,16 @@ class AsyncLlmClient(BaseClient):
         if trace is not None:
             await trace.request(str(request.url))
         try:
-            response = await self._http.send(request, stream=True)
+            # Never follow a redirect, even for a client made with follow_redirects=True.
+            response = await self._http.send(request, stream=True, follow_redirects=False)
         except httpx.RequestError as exc:
             raise transport_error(exc, call.provider.name, "sending the request", timer) from exc
         if timer is not None:
             timer.watch(request, response, configured_timeout(self._http, call).read)
+        if 300 <= response.status_code < 400:
+            raise redirect_error(
+                call, response, await self._read(call, response, timer, MAX_ERROR_BODY)
+            )
         return response
 
     async def _read(
@@ -373,14 +400,18 @@ class AsyncLlmClient(BaseClient):
         limit: int | None = None,
     ) -> bytes:
         try:
-            if limit is None:
-                return await response.aread()
+            # Read in pieces: an error body is cut at ``limit``, a whole answer refused past
+            # the call's max_response_size, so a hostile server cannot fill the memory.
+            most = whole_body_limit(call, response.headers) if limit is None else limit
             body = bytearray()
             async for data in response.aiter_bytes():
                 body += data
-                if len(body) >= limit:
+                if len(body) > most:
+                    if limit is None:
+                        raise response_too_large(call)
+                    del body[most:]
                     break
-            return bytes(body[:limit])
+            return bytes(body)
         except httpx.RequestError as exc:
             raise transport_error(exc, call.provider.name, "reading the response", timer) from exc
         finally:
@@ -411,7 +442,7 @@ class AsyncLlmClient(BaseClient):
         if needs_error_body(status, headers):
             body = await self._read(call, response, timer, MAX_ERROR_BODY)
             raise error_from_response(call, status, headers, body)
-        parser = ChunkParser(call.dialect.new_stream(call), call.provider.name)
+        parser = ChunkParser.for_call(call)
         stream = AsyncChatStream(response, parser, timer)
         await stream._read_more()  # the first chunk, or the error, arrives before we return
         _log.first_chunk(call.provider.name, time.monotonic() - started)

@@ -8,10 +8,18 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import attrs
 import httpx
 
-from ._config import DEFAULT_TIMEOUT, ClientConfig, check_timeout, url_repr
+from ._config import (
+    DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_TIMEOUT,
+    ClientConfig,
+    check_api_keys,
+    check_timeout,
+    url_repr,
+)
 from ._providers import ProviderSpec, check_provider
 from ._request import ChatCall, make_stream_timeouts, prepare_call
 from .errors import InvalidRequestError
+from .sse import DEFAULT_MAX_EVENT_SIZE
 
 if TYPE_CHECKING:
     from ._hooks import HookSet
@@ -20,12 +28,40 @@ if TYPE_CHECKING:
 DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
 
 
+def check_http_client(http_client: object, wanted: type, client: str) -> None:
+    """Refuse an ``http_client`` that is not of the httpx class the client drives."""
+    if http_client is None or isinstance(http_client, wanted):
+        return
+    hint = ""
+    if isinstance(http_client, (httpx.Client, httpx.AsyncClient)):
+        other = "AsyncLlmClient" if isinstance(http_client, httpx.AsyncClient) else "LlmClient"
+        hint = f"; use {other} with an httpx.{type(http_client).__name__}"
+    raise InvalidRequestError(
+        f"{client}'s http_client must be an httpx.{wanted.__name__}, "
+        f"got {type(http_client).__name__}{hint}."
+    )
+
+
+def own_providers(providers: object) -> dict[str, ProviderSpec]:
+    """A client's ``providers=`` argument, each checked, by name."""
+    if providers is None:
+        return {}
+    if isinstance(providers, (str, bytes, Mapping)) or not isinstance(providers, Iterable):
+        raise InvalidRequestError(
+            f"providers must be a list of ProviderSpec objects, got {type(providers).__name__}."
+        )
+    checked = [check_provider(spec) for spec in providers]
+    return {spec.name: spec for spec in checked}
+
+
 class BaseClient:
     """Configuration shared by both facades; subclasses add the httpx client and the I/O."""
 
     _config: ClientConfig
     #: Whether the client awaits its hooks (the asyncio one), so takes ``AsyncHooks`` too.
     _awaits_hooks: ClassVar[bool] = False
+    #: The httpx client class a user's ``http_client`` must be an instance of.
+    _http_client_class: ClassVar[type[httpx.Client | httpx.AsyncClient]] = httpx.Client
 
     def __init__(
         self,
@@ -37,26 +73,33 @@ class BaseClient:
         max_retries: int,
         default_headers: Mapping[str, str] | None,
         default_provider: str,
-        user_http_client: bool,
+        http_client: object,
         providers: Iterable[ProviderSpec] | None = None,
         first_chunk_timeout: float | None = None,
         idle_timeout: float | None = None,
         total_timeout: float | None = None,
         hooks: Iterable[object] | None = None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         check_timeout(timeout)
+        check_http_client(http_client, self._http_client_class, type(self).__name__)
         # With the user's own httpx client, its timeout stands unless one was passed here too.
-        keep_client_timeout = not user_http_client or timeout is DEFAULT_TIMEOUT
+        keep_client_timeout = http_client is None or timeout is DEFAULT_TIMEOUT
+        if api_keys is not None:
+            check_api_keys(api_keys)
         self._config = ClientConfig(
             api_key=api_key,
             api_keys=dict(api_keys or {}),
             base_url=base_url,
             timeout=httpx.USE_CLIENT_DEFAULT if keep_client_timeout else timeout,
             max_retries=max_retries,
-            default_headers=default_headers or {},
+            default_headers={} if default_headers is None else default_headers,
             default_provider=default_provider,
-            providers={spec.name: check_provider(spec) for spec in providers or ()},
+            providers=own_providers(providers),
             stream_timeouts=make_stream_timeouts(first_chunk_timeout, idle_timeout, total_timeout),
+            max_event_size=max_event_size,
+            max_response_size=max_response_size,
         )
         self._hooks: HookSet | None = None
         if hooks is not None:
@@ -118,7 +161,8 @@ class BaseClient:
         """The call for ``model``, then one per model in ``fallbacks``, all checked up front:
         a bad fallback is an input error before anything is sent."""
         fallbacks = params.get("fallbacks") or ()
-        if isinstance(fallbacks, str) or not all(isinstance(m, str) for m in fallbacks):
+        named = isinstance(fallbacks, (list, tuple)) and all(isinstance(m, str) for m in fallbacks)
+        if not named:
             raise InvalidRequestError(
                 "fallbacks must be a list of model names like ['anthropic/claude-3-5-haiku']."
             )

@@ -15,9 +15,13 @@ from ._providers import PROVIDERS, ProviderSpec, get_provider
 from ._redact import redact_url
 from ._timeouts import StreamTimeouts
 from .errors import InvalidRequestError, MissingAPIKeyError
+from .sse import DEFAULT_MAX_EVENT_SIZE
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
+#: The largest whole answer read (chat, embeddings, a model list): 128 MiB, room for the
+#: largest real one (2,048 embeddings of 3,072 floats as JSON, about 90 MB).
+DEFAULT_MAX_RESPONSE_SIZE = 128 * 1024 * 1024
 
 # Patterns, not compiled ones: `re` compiles each when first used and caches it.
 # RFC 9110 token characters: what a header name may be made of.
@@ -45,10 +49,21 @@ class ClientConfig:
     default_provider: str = "openai"
     providers: Mapping[str, ProviderSpec] = attrs.field(factory=dict)
     stream_timeouts: StreamTimeouts = attrs.field(factory=StreamTimeouts)
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
 
     def __attrs_post_init__(self) -> None:
-        if self.max_retries < 0:
-            raise InvalidRequestError(f"max_retries must be 0 or more, got {self.max_retries}.")
+        check_count(self.max_retries, "max_retries", 0)
+        check_count(self.max_event_size, "max_event_size", 1)
+        check_count(self.max_response_size, "max_response_size", 1)
+        check_key(self.api_key, "api_key")
+        check_api_keys(self.api_keys)
+        provider = self.default_provider
+        if not isinstance(provider, str) or not provider:
+            shown = repr(provider) if isinstance(provider, str) else type(provider).__name__
+            raise InvalidRequestError(
+                f"default_provider must be a provider name like 'openai', got {shown}."
+            )
         if self.base_url is not None:
             check_base_url(self.base_url, "base_url")
         if self.timeout is not httpx.USE_CLIENT_DEFAULT:
@@ -77,11 +92,15 @@ def split_model(
         )
     prefix, slash, rest = model.partition("/")
     if not slash:
-        return get_provider(default_provider, registry), model
-    if not prefix:
+        prefix, rest = default_provider, model
+    elif not prefix:
         raise InvalidRequestError(f"model {model!r} has an empty provider before the '/'.")
-    if not rest:
+    elif not rest:
         raise InvalidRequestError(f"model {model!r} names a provider but no model after the '/'.")
+    if rest in (".", ".."):
+        # Percent-encoding leaves dots alone, and a path segment of "." or ".." would move the
+        # request to another path where a model is a segment of its own (Azure's deployments).
+        raise InvalidRequestError(f"model {model!r} is not a model name.")
     return get_provider(prefix, registry), rest
 
 
@@ -155,6 +174,34 @@ def check_timeout(timeout: Any, name: str = "timeout") -> None:
             f"{name} must be a positive number of seconds, None or an httpx.Timeout, "
             f"got {timeout!r}."
         )
+
+
+def check_count(value: Any, name: str, minimum: int) -> None:
+    """Refuse anything but an int (not a bool) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        shown = repr(value) if isinstance(value, (int, float, str)) else type(value).__name__
+        raise InvalidRequestError(f"{name} must be an int of {minimum} or more, got {shown}.")
+
+
+def check_key(key: Any, name: str) -> None:
+    """Refuse a key that is neither a string nor None; the key itself is never shown."""
+    if key is not None and not isinstance(key, str):
+        raise InvalidRequestError(f"{name} must be a string, got {type(key).__name__}.")
+
+
+def check_api_keys(api_keys: Any) -> None:
+    """Refuse ``api_keys`` unless it maps provider names to string keys."""
+    if not isinstance(api_keys, Mapping):
+        raise InvalidRequestError(
+            "api_keys must be a dict of provider names to keys, like {'openai': 'sk-...'}, "
+            f"got {type(api_keys).__name__}."
+        )
+    for name, key in api_keys.items():
+        if not isinstance(name, str):
+            raise InvalidRequestError(
+                f"api_keys must have provider names as keys, got {type(name).__name__}."
+            )
+        check_key(key, f"api_keys[{name!r}]")
 
 
 def check_headers(headers: Any, source: str) -> None:

@@ -62,6 +62,12 @@ class HookSet:
         """The hook set for a client's ``hooks=`` argument; None when nothing is overridden."""
         if isinstance(hooks, (Hooks, AsyncHooks)):
             hooks = [hooks]  # a forgiving reading of hooks=MyHooks()
+        if not isinstance(hooks, Iterable) or isinstance(hooks, (str, bytes)):
+            wanted = "Hooks or AsyncHooks" if allow_async else "Hooks"
+            raise TypeError(
+                f"{client} hooks must be a list of llmclient.hooks.{wanted} objects, "
+                f"got {type(hooks).__name__}."
+            )
         hook_set = cls(hooks, client, allow_async)
         if all(getattr(hook_set, name) is None for name in HOOK_NAMES):
             return None

@@ -5,14 +5,39 @@ query (``?key=...``, ``?code=...``). :func:`redact_url` keeps what helps a reade
 endpoint (scheme, host, port, path, query parameter names) and hides the rest.
 :func:`scrub_text` does the same to free text from another library (an httpx message) that may
 quote a URL or a header value. Both are pure and never raise.
+
+A server can also send a call's secrets back (a proxy that echoes the request into its error
+body or into an error event). :class:`Secrets` knows one call's secrets and hides them in any
+text or decoded body; :func:`scrub_error` applies it to an error, and :func:`scrubbing` to every
+error an attempt raises, before hooks, logs or the caller see it.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
-__all__ = ["MASK", "SAFE_QUERY_PARAMS", "redact_url", "scrub_text"]
+from .errors import LlmError
+
+if TYPE_CHECKING:
+    from ._request import ChatCall
+
+__all__ = [
+    "MASK",
+    "SAFE_QUERY_PARAMS",
+    "Secrets",
+    "ascrubbing",
+    "call_secrets",
+    "redact_url",
+    "scrub_error",
+    "scrub_text",
+    "scrubbing",
+]
+
+T = TypeVar("T")
 
 MASK = "***"
 
@@ -69,3 +94,127 @@ def _redact_query(query: str) -> str:
         else:
             pairs.append(f"{name}={MASK}")
     return "&".join(pairs)
+
+
+#: Secrets shorter than this are not looked for: they cannot be told from ordinary text.
+MIN_SECRET = 4
+#: A copy of a secret cut short (a message or preview cut at its length limit) is hidden from
+#: this many of its leading characters on.
+PARTIAL_SECRET = 8
+#: Header names whose values a caller's own headers carry as credentials.
+_CREDENTIAL_HEADER = r"(?i)auth|key|token|secret|cookie|passw|signature|credential"
+
+
+class Secrets:
+    """One call's secret values, and the forms a server may echo each in (percent-encoded,
+    decoded from a query, escaped in JSON or in a repr); :meth:`text` hides them all."""
+
+    __slots__ = ("_forms",)
+
+    def __init__(self, values: Iterable[str]) -> None:
+        forms: set[str] = set()
+        for value in values:
+            if len(value) >= MIN_SECRET:
+                forms.update((value, unquote_plus(value), quote(value, safe=""), repr(value)[1:-1]))
+                escaped = json.dumps(value)[1:-1]
+                forms.update((escaped, escaped.replace("/", "\\/")))  # "\/" is JSON's too
+        self._forms = sorted(form for form in forms if len(form) >= MIN_SECRET)
+
+    def __bool__(self) -> bool:
+        return bool(self._forms)
+
+    def text(self, text: str) -> str:
+        """``text`` with every secret, and every cut-off start of one, shown as ``***``."""
+        # Where each form (or its first PARTIAL_SECRET characters and more) occurs; the spans
+        # of different forms overlap (they share their start), and the widest is hidden.
+        spans: list[tuple[int, int]] = []
+        for secret in self._forms:
+            head = secret[:PARTIAL_SECRET]
+            start = text.find(head)
+            while start >= 0:
+                end = start + len(head)
+                limit = min(len(text), start + len(secret))
+                while end < limit and text[end] == secret[end - start]:
+                    end += 1
+                spans.append((start, end))
+                start = text.find(head, start + 1)
+        if not spans:
+            return text
+        spans.sort()
+        pieces: list[str] = []
+        done = 0
+        for start, end in spans:
+            if end <= done:
+                continue
+            if start >= done:
+                pieces += (text[done:start], MASK)
+            done = end
+        pieces.append(text[done:])
+        return "".join(pieces)
+
+    def value(self, value: Any) -> Any:
+        """``value`` (a string, or JSON-like lists and dicts of them) with the secrets hidden;
+        other values as they are."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, Mapping):
+            return {self.value(key): self.value(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self.value(item) for item in value)
+        return value
+
+
+def call_secrets(call: ChatCall) -> Secrets:
+    """What one call sent that is secret: its key, the values of its base URL's query (but
+    those of ``SAFE_QUERY_PARAMS``), and the values of the caller's headers whose names say
+    they are credentials (``Authorization``, ``X-Api-Key``, ``X-Auth-Token``, ...)."""
+    values = [call.api_key] if call.api_key else []
+    for pair in call.base_query.split("&"):
+        name, equals, value = pair.partition("=")
+        if not equals:
+            values.append(name)  # a bare "?token" is all value
+        elif name.lower() not in SAFE_QUERY_PARAMS:
+            values.append(value)
+    for name, value in call.headers.items():
+        if re.search(_CREDENTIAL_HEADER, name):
+            values += (value, value.partition(" ")[2])  # and the token after "Bearer "
+    return Secrets(values)
+
+
+def scrub_error(error: LlmError, call: ChatCall | None) -> None:
+    """Hide ``call``'s secrets in ``error``'s args and attributes (message, body, request id,
+    ...), in place: its ``str``, ``repr`` and pickles then hold none."""
+    if call is None:
+        return
+    secrets = call_secrets(call)
+    if not secrets:
+        return
+    error.args = secrets.value(error.args)
+    for name, value in vars(error).items():
+        vars(error)[name] = secrets.value(value)
+
+
+def scrubbing(step: Callable[..., T]) -> Callable[..., T]:
+    """``step(call, ...)``, with ``call``'s secrets hidden in any error it raises."""
+
+    def attempt(call: ChatCall, *args: Any) -> T:
+        try:
+            return step(call, *args)
+        except LlmError as exc:
+            scrub_error(exc, call)
+            raise
+
+    return attempt
+
+
+def ascrubbing(step: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """The asyncio twin of :func:`scrubbing`."""
+
+    async def attempt(call: ChatCall, *args: Any) -> T:
+        try:
+            return await step(call, *args)
+        except LlmError as exc:
+            scrub_error(exc, call)
+            raise
+
+    return attempt

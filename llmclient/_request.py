@@ -10,8 +10,11 @@ from typing import Any
 import attrs
 
 from ._config import (
+    DEFAULT_MAX_RESPONSE_SIZE,
     ClientConfig,
+    check_count,
     check_headers,
+    check_key,
     check_timeout,
     resolve_api_key,
     resolve_api_version,
@@ -24,6 +27,7 @@ from ._redact import redact_url
 from ._timeouts import StreamTimeouts
 from ._version import __version__
 from .errors import InvalidRequestError
+from .sse import DEFAULT_MAX_EVENT_SIZE
 from .types import ChatParams, Message
 
 STREAM_TIMEOUT_PARAMS = ("first_chunk_timeout", "idle_timeout", "total_timeout")
@@ -63,6 +67,10 @@ def _stop(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value)
 
 
+def _of_type(*types: type) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, types)
+
+
 #: Sent parameters checked before the network, under their OpenAI names: the rule and how an
 #: error states it. The ranges are OpenAI's, the widest of the providers; a dialect narrows
 #: one for its provider (Anthropic's temperature is 0 to 1). Counts (how many ``stop``
@@ -78,6 +86,15 @@ PARAM_RULES: Mapping[str, tuple[Callable[[Any], bool], str]] = {
     "top_logprobs": (_integer(0, 20), "an int from 0 to 20"),
     "seed": (_integer(), "an int"),
     "stop": (_stop, "a string or a list of strings"),
+    "logprobs": (_of_type(bool), "true or false"),
+    "parallel_tool_calls": (_of_type(bool), "true or false"),
+    "user": (_of_type(str), "a string"),
+    "reasoning_effort": (_of_type(str), "a string such as 'low'"),
+    "logit_bias": (_of_type(dict), "a dict of token ids to numbers"),
+    "tool_choice": (_of_type(str, dict), "a string such as 'auto', or a dict"),
+    "response_format": (_of_type(dict), "a dict such as {'type': 'json_object'}"),
+    "stream_options": (_of_type(dict), "a dict such as {'include_usage': True}"),
+    "tools": (_of_type(list, tuple), "a list of tool dicts"),
 }
 
 
@@ -135,6 +152,9 @@ class ChatCall:
     stream_timeouts: StreamTimeouts = attrs.field(factory=StreamTimeouts)
     #: The query of the base URL (a gateway's ``key=...``), added to every request's URL.
     base_query: str = attrs.field(default="", repr=False)
+    #: The client's bounds, in bytes, on one event of a stream and on a whole answer's body.
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
 
     def base_headers(self) -> dict[str, str]:
         """Content headers, the key in the provider's auth header, then the user's headers.
@@ -213,19 +233,23 @@ def resolve_options(
     headers and the per-call ``api_key``, ``timeout``, ``max_retries``, ``extra_headers`` and
     ``extra_body``. Raises an ``InputError`` for any of them that is wrong."""
     base_url, _, base_query = resolve_base_url(config, provider).partition("?")
+    check_key(options.get("api_key"), "api_key")
     api_key = resolve_api_key(
         config, provider, options.get("api_key"), base_url_overridden=config.base_url is not None
     )
     max_retries = options.get("max_retries")
     if max_retries is None:
         max_retries = config.max_retries
-    if not isinstance(max_retries, int) or max_retries < 0:
-        raise InvalidRequestError(f"max_retries must be an int of 0 or more, got {max_retries!r}.")
+    check_count(max_retries, "max_retries", 0)
     if "timeout" in options:
         check_timeout(options["timeout"])
-    extra_headers = options.get("extra_headers") or {}
+    extra_headers = options.get("extra_headers")
+    if extra_headers is None:
+        extra_headers = {}
     check_headers(extra_headers, "extra_headers")
-    extra_body = options.get("extra_body") or {}
+    extra_body = options.get("extra_body")
+    if extra_body is None:
+        extra_body = {}
     if not isinstance(extra_body, Mapping):
         raise InvalidRequestError(
             f"extra_body must be a dict merged into the JSON body, got {type(extra_body).__name__}."
@@ -242,6 +266,8 @@ def resolve_options(
         "extra_body": extra_body,
         "headers": headers,
         "api_version": resolve_api_version(provider),
+        "max_event_size": config.max_event_size,
+        "max_response_size": config.max_response_size,
     }
 
 
@@ -344,3 +370,8 @@ def encode_json(body: Mapping[str, Any]) -> bytes:
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
     except (TypeError, ValueError) as exc:
         raise InvalidRequestError(f"The request cannot be sent as JSON: {exc}.") from exc
+    except RecursionError:
+        raise InvalidRequestError(
+            "The request cannot be sent as JSON: it is nested too deeply (a list or dict "
+            "inside itself, or hundreds of levels deep in extra_body, messages or a parameter)."
+        ) from None

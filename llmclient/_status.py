@@ -42,7 +42,7 @@ def decode_body(body: bytes) -> Any:
     text = body.decode("utf-8", errors="replace")
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read as JSON
         return text
 
 
@@ -123,3 +123,7 @@ def load_json(body: bytes, provider: str, what: str = "response body") -> Any:
         raise DecodeError(
             f"{provider}: the {what} is not valid JSON ({exc}): {preview!r}", provider=provider
         ) from exc
+    except RecursionError:
+        raise DecodeError(
+            f"{provider}: the {what} is nested too deeply to be read as JSON.", provider=provider
+        ) from None

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from ._accumulate import ChunkAccumulator
 from ._providers import StreamTranslator
+from ._redact import scrub_error
 from ._request import ChatCall
 from ._status import build_status_error, decode_body
 from .errors import APIError, DecodeError, IncompleteStreamError, LlmError
@@ -25,12 +26,25 @@ class ChunkParser:
     stream holds its text, not thousands of chunk objects.
     """
 
-    __slots__ = ("_decoder", "_head", "_translator", "answer", "count", "error", "provider")
+    __slots__ = (
+        "_call",
+        "_decoder",
+        "_head",
+        "_translator",
+        "answer",
+        "count",
+        "error",
+        "provider",
+    )
 
-    def __init__(self, translator: StreamTranslator, provider: str) -> None:
-        self._decoder = SSEDecoder()
+    def __init__(
+        self, translator: StreamTranslator, provider: str, call: ChatCall | None = None
+    ) -> None:
+        self._decoder = SSEDecoder() if call is None else SSEDecoder(call.max_event_size)
         self._translator = translator
         self.provider = provider
+        # The call streamed, whose secrets are hidden in errors (see ``scrub``).
+        self._call = call
         #: The whole answer so far, every chunk produced added to it.
         self.answer = ChunkAccumulator()
         #: How many chunks have been produced.
@@ -39,6 +53,15 @@ class ChunkParser:
         self.error: LlmError | None = None
         # The body's first bytes, kept until an event arrives, to read an error body from.
         self._head: bytearray | None = bytearray()
+
+    @classmethod
+    def for_call(cls, call: ChatCall) -> ChunkParser:
+        """The parser of one call's stream, in the call's dialect."""
+        return cls(call.dialect.new_stream(call), call.provider.name, call)
+
+    def scrub(self, error: LlmError) -> None:
+        """Hide the call's secrets in ``error`` (a server may have echoed them into it)."""
+        scrub_error(error, self._call)
 
     @property
     def finished(self) -> bool:
@@ -82,6 +105,14 @@ class ChunkParser:
             if not out:
                 raise
             self.error = exc
+        except RecursionError:  # an event's JSON nested deeper than the parser can go
+            error = DecodeError(
+                f"{self.provider}: an event is nested too deeply to be read.",
+                provider=self.provider,
+            )
+            if not out:
+                raise error from None
+            self.error = error
         if out:
             self.count += len(out)
             add = self.answer.add

@@ -14,8 +14,9 @@ import httpx
 
 from . import _log
 from ._base import DEFAULT_LIMITS, BaseClient
-from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from ._config import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._providers import ProviderSpec
+from ._redact import scrubbing
 from ._request import ChatCall
 from ._retry import falls_back, retry_call
 from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
@@ -23,10 +24,14 @@ from ._transport import (
     build_httpx_request,
     client_timeout,
     configured_timeout,
+    redirect_error,
+    response_too_large,
     transport_error,
+    whole_body_limit,
 )
 from ._watchdog import CallTimer
 from .errors import LlmError
+from .sse import DEFAULT_MAX_EVENT_SIZE
 from .types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -114,6 +119,7 @@ class ChatStream:
         except httpx.RequestError as exc:
             self.close()
             error = transport_error(exc, parser.provider, "while streaming", self._timer)
+            parser.scrub(error)
             _log.failed(parser.provider, error)
             if self._trace is not None:
                 self._trace.error(error)
@@ -121,6 +127,7 @@ class ChatStream:
         except BaseException as exc:
             self.close()
             if isinstance(exc, LlmError):
+                parser.scrub(exc)
                 _log.failed(parser.provider, exc)
                 if self._trace is not None:
                     self._trace.error(exc)
@@ -209,6 +216,14 @@ class LlmClient(BaseClient):
         total_timeout: a deadline for a whole call, retries and iteration included.
         hooks: :class:`~llmclient.hooks.Hooks` objects told of every call's steps (requests,
             retries, chunks, the end with usage and latency, errors).
+        max_event_size: the most bytes one server-sent event of a stream may hold (default
+            32 MiB); past it, the stream raises :class:`~llmclient.errors.EventTooLargeError`.
+        max_response_size: the most bytes a whole answer's body may hold (``chat``,
+            embeddings, model lists; default 128 MiB); past it, the call raises
+            :class:`~llmclient.errors.ResponseTooLargeError`.
+
+    Raises :class:`~llmclient.errors.InvalidRequestError` naming the argument for any argument
+    of the wrong type or value (``TypeError`` for hooks that are not hooks).
     """
 
     def __init__(
@@ -227,6 +242,8 @@ class LlmClient(BaseClient):
         idle_timeout: float | None = None,
         total_timeout: float | None = None,
         hooks: Sequence[Hooks] | None = None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -236,12 +253,14 @@ class LlmClient(BaseClient):
             max_retries=max_retries,
             default_headers=default_headers,
             default_provider=default_provider,
-            user_http_client=http_client is not None,
+            http_client=http_client,
             providers=providers,
             first_chunk_timeout=first_chunk_timeout,
             idle_timeout=idle_timeout,
             total_timeout=total_timeout,
             hooks=hooks,
+            max_event_size=max_event_size,
+            max_response_size=max_response_size,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
@@ -316,7 +335,9 @@ class LlmClient(BaseClient):
         clock = timer.clock if timer else None
         on_retry = None if trace is None else trace.retry
         try:
-            return retry_call(call.max_retries, clock, on_retry, step, call, timer, trace)
+            # Each attempt's error has the call's secrets hidden before hooks and logs see it.
+            attempt = scrubbing(step)
+            return retry_call(call.max_retries, clock, on_retry, attempt, call, timer, trace)
         except LlmError as exc:
             if trace is not None:
                 fallback = next_call is not None and falls_back(exc)
@@ -328,11 +349,14 @@ class LlmClient(BaseClient):
         if trace is not None:
             trace.request(str(request.url))
         try:
-            response = self._http.send(request, stream=True)
+            # Never follow a redirect, even for a client made with follow_redirects=True.
+            response = self._http.send(request, stream=True, follow_redirects=False)
         except httpx.RequestError as exc:
             raise transport_error(exc, call.provider.name, "sending the request", timer) from exc
         if timer is not None:
             timer.watch(request, response, configured_timeout(self._http, call).read)
+        if 300 <= response.status_code < 400:
+            raise redirect_error(call, response, self._read(call, response, timer, MAX_ERROR_BODY))
         return response
 
     def _read(
@@ -343,14 +367,18 @@ class LlmClient(BaseClient):
         limit: int | None = None,
     ) -> bytes:
         try:
-            if limit is None:
-                return response.read()
+            # Read in pieces: an error body is cut at ``limit``, a whole answer refused past
+            # the call's max_response_size, so a hostile server cannot fill the memory.
+            most = whole_body_limit(call, response.headers) if limit is None else limit
             body = bytearray()
             for data in response.iter_bytes():
                 body += data
-                if len(body) >= limit:
+                if len(body) > most:
+                    if limit is None:
+                        raise response_too_large(call)
+                    del body[most:]
                     break
-            return bytes(body[:limit])
+            return bytes(body)
         except httpx.RequestError as exc:
             raise transport_error(exc, call.provider.name, "reading the response", timer) from exc
         finally:
@@ -381,7 +409,7 @@ class LlmClient(BaseClient):
         if needs_error_body(status, headers):
             body = self._read(call, response, timer, MAX_ERROR_BODY)
             raise error_from_response(call, status, headers, body)
-        parser = ChunkParser(call.dialect.new_stream(call), call.provider.name)
+        parser = ChunkParser.for_call(call)
         stream = ChatStream(response, parser, timer)
         stream._read_more()  # the first chunk, or the error, arrives before we return
         _log.first_chunk(call.provider.name, time.monotonic() - started)

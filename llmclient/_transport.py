@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
 from . import _log
-from ._redact import scrub_text
+from ._redact import redact_url, scrub_text
 from ._request import ChatCall
+from ._status import decode_body, request_id
 from ._watchdog import CallTimer
-from .errors import APIConnectionError, APIError, APITimeoutError, DecodeError
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    DecodeError,
+    RedirectError,
+    ResponseTooLargeError,
+)
 
 
 def configured_timeout(client: httpx.Client | httpx.AsyncClient, call: ChatCall) -> httpx.Timeout:
@@ -64,6 +73,53 @@ def transport_error(
         return APITimeoutError(f"{provider}: timed out {during} ({detail}).", provider=provider)
     return APIConnectionError(
         f"{provider}: connection failed {during} ({detail}).", provider=provider
+    )
+
+
+def redirect_error(call: ChatCall, response: httpx.Response, body: bytes) -> RedirectError:
+    """The error for a 3xx answer, which is never followed: httpx would send the provider's
+    key header (all but ``Authorization``) to wherever it points. Its target is named, made
+    absolute, with its query values hidden."""
+    provider = call.provider.name
+    location = response.headers.get("location")
+    if location:
+        try:
+            location = redact_url(str(response.url.join(location)))
+        except (httpx.InvalidURL, ValueError):
+            location = redact_url(location)
+    where = f"to {location}" if location else "without naming where"
+    return RedirectError(
+        f"the request was redirected {where}; llmclient does not follow redirects, so that the "
+        "API key is sent only to the URL you configured: set base_url to the final URL.",
+        status_code=response.status_code,
+        provider=provider,
+        request_id=request_id(response.headers),
+        body=decode_body(body) if body else None,
+        location=location,
+    )
+
+
+def whole_body_limit(call: ChatCall, headers: Mapping[str, str]) -> int:
+    """The most bytes a whole answer's body may hold: the call's ``max_response_size``.
+    Raises ``ResponseTooLargeError`` at once when its ``Content-Length`` says more."""
+    limit = call.max_response_size
+    length = headers.get("content-length", "")
+    # (A length of 19 digits or more is past any limit, and is not converted.)
+    declared = length.isdigit() and (len(length) > 18 or int(length) > limit)
+    if declared and "content-encoding" not in headers:
+        raise response_too_large(call)
+    return limit
+
+
+def response_too_large(call: ChatCall) -> ResponseTooLargeError:
+    """The error for a whole answer's body past the call's ``max_response_size``."""
+    provider = call.provider.name
+    limit = call.max_response_size
+    return ResponseTooLargeError(
+        f"{provider}: the response body is larger than max_response_size ({limit} bytes); "
+        "pass a larger max_response_size to the client if answers this large are expected.",
+        provider=provider,
+        limit=limit,
     )
 
 

@@ -11,6 +11,7 @@ Both clients raise the same classes from the same places::
         ├── APIConnectionError      the connection failed or dropped
         │   └── APITimeoutError     a timeout tripped
         ├── APIStatusError          the provider answered with an error (HTTP status or in-band)
+        │   ├── RedirectError               3xx, never followed (the key would go along)
         │   ├── BadRequestError             400
         │   ├── AuthenticationError         401
         │   ├── PermissionDeniedError       403
@@ -24,9 +25,12 @@ Both clients raise the same classes from the same places::
         └── ResponseError           the provider's answer could not be used
             ├── DecodeError         malformed JSON, invalid UTF-8 or an unexpected shape
             ├── EventTooLargeError  one server-sent event grew past the size limit
+            ├── ResponseTooLargeError   a whole answer's body grew past max_response_size
             └── IncompleteStreamError   the stream ended before its terminal marker
 
-No exception built here ever holds an API key: request headers are never stored on an error.
+No exception built here ever holds an API key: request headers are never stored on an error,
+and a call's secrets that a server echoes back (into an error body or event) are replaced by
+``***`` in every error the call raises. Every error pickles and copies with its attributes.
 """
 
 from __future__ import annotations
@@ -54,8 +58,10 @@ __all__ = [
     "OverloadedError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedirectError",
     "RequestTooLargeError",
     "ResponseError",
+    "ResponseTooLargeError",
     "UnknownProviderError",
     "UnprocessableEntityError",
     "status_error_class",
@@ -63,7 +69,17 @@ __all__ = [
 
 
 class LlmError(Exception):
-    """Base class of every error raised by llmclient."""
+    """Base class of every error raised by llmclient.
+
+    Every one pickles and copies (``copy.copy``, ``copy.deepcopy``) with its attributes, so it
+    can cross a process pool.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own reduction calls the class with its args alone, which fails for
+        # keyword-only arguments (``status_code``): rebuild without calling __init__, then
+        # restore the attributes.
+        return (_rebuild, (type(self), self.args), self.__dict__)
 
 
 class InputError(LlmError, ValueError):
@@ -155,6 +171,20 @@ class APIStatusError(APIError):
         return text
 
 
+class RedirectError(APIStatusError):
+    """HTTP 3xx: the request was redirected. llmclient never follows a redirect, so that the
+    key is sent only to the URL you configured.
+
+    Attributes:
+        location: where the redirect pointed (made absolute, query values shown as ``***``),
+            or None when the answer named no target.
+    """
+
+    def __init__(self, message: str, *, location: str | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.location = location
+
+
 class BadRequestError(APIStatusError):
     """HTTP 400: the provider rejected the request."""
 
@@ -207,8 +237,26 @@ class EventTooLargeError(ResponseError):
     """A single server-sent event grew past the decoder's ``max_event_size``."""
 
 
+class ResponseTooLargeError(ResponseError):
+    """A whole answer's body (``chat``, embeddings, a model list) grew past the client's
+    ``max_response_size``; reading stopped there.
+
+    Attributes:
+        limit: that size, in bytes.
+    """
+
+    def __init__(self, message: str, *, limit: int | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.limit = limit
+
+
 class IncompleteStreamError(ResponseError):
     """The stream ended before the provider's terminal marker: the answer is cut short."""
+
+
+def _rebuild(cls: type[LlmError], args: tuple[Any, ...]) -> LlmError:
+    """An error of class ``cls`` with ``args``, its attributes still to be set (unpickling)."""
+    return cls.__new__(cls, *args)
 
 
 _STATUS_CLASSES: Mapping[int, type[APIStatusError]] = {
@@ -231,4 +279,6 @@ def status_error_class(status_code: int) -> type[APIStatusError]:
         return cls
     if status_code >= 500:
         return InternalServerError
+    if 300 <= status_code < 400:
+        return RedirectError
     return APIStatusError

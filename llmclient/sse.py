@@ -15,6 +15,9 @@ point, and it returns the events those bytes complete::
 The decoder splits on bytes first and decodes only complete lines, so a multi-byte UTF-8
 character split across two chunks decodes correctly. Its work is linear in the input: each fed
 byte is searched once, and the pieces of an unfinished line are joined once, when the line ends.
+Its memory is bounded by ``max_event_size`` whatever the input's shape: an unfinished line is
+kept in one ``bytearray``, and an event's data as its first line plus one ``bytearray`` of the
+rest, never as one object per line.
 
 Two things differ from a browser's ``EventSource``: invalid UTF-8 in a field value raises
 :class:`~llmclient.errors.DecodeError` instead of becoming U+FFFD, and an event that grows past
@@ -80,20 +83,22 @@ class SSEDecoder:
     __slots__ = (
         "_after_cr",
         "_bom_buffer",
-        "_data_lines",
+        "_data",
         "_data_size",
         "_error",
         "_event_type",
         "_id_buffer",
         "_last_event_id",
-        "_line_pieces",
-        "_line_size",
+        "_line",
         "_max_event_size",
+        "_more_data",
         "_retry",
         "_started",
     )
 
     def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
+        if isinstance(max_event_size, bool) or not isinstance(max_event_size, int):
+            raise InputError(f"max_event_size must be an int, got {type(max_event_size).__name__}")
         if max_event_size < 1:
             raise InputError(f"max_event_size must be at least 1, got {max_event_size}")
         self._max_event_size = max_event_size
@@ -104,12 +109,14 @@ class SSEDecoder:
         # Whether the last fed byte was a CR, so that an LF starting the next feed completes
         # that CRLF instead of ending a second, empty line.
         self._after_cr = False
-        # The pieces of the line that is not finished yet; none contains a CR or an LF.
-        self._line_pieces: list[bytes] = []
-        self._line_size = 0
-        # The event being built: its type, its data lines, and their size in bytes.
+        # The line that is not finished yet, without a CR or an LF.
+        self._line = bytearray()
+        # The event being built: its type; its first data line (None before one arrives) and
+        # its other data lines, each after a "\n", as checked UTF-8; and their size in bytes.
+        # One buffer rather than one string per line: many short lines cost their bytes only.
         self._event_type = ""
-        self._data_lines: list[str] = []
+        self._data: str | None = None
+        self._more_data = bytearray()
         self._data_size = 0
         # The spec's "last event ID buffer" (set by ``id:``) and the "last event ID string"
         # (copied from the buffer when a blank line dispatches).
@@ -137,7 +144,7 @@ class SSEDecoder:
 
         True after the stream ends means it ended in the middle of an event.
         """
-        return bool(self._line_pieces or self._data_lines or self._bom_buffer)
+        return bool(self._line or self._data is not None or self._bom_buffer)
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
         """Return the events completed by these bytes (possibly none).
@@ -177,17 +184,16 @@ class SSEDecoder:
         tail = lines.pop()
         events: list[EventFields] = []
         try:
+            line = self._line
             if lines:
-                if self._line_pieces:
-                    self._line_pieces.append(lines[0])
-                    lines[0] = b"".join(self._line_pieces)
-                    self._line_pieces = []
-                    self._line_size = 0
+                if line:
+                    line += lines[0]
+                    lines[0] = bytes(line)
+                    line.clear()
                 self._process_lines(lines, events)
             if tail:
-                self._line_pieces.append(tail)
-                self._line_size += len(tail)
-                if self._line_size + self._data_size > self._max_event_size:
+                line += tail
+                if len(line) + self._data_size > self._max_event_size:
                     raise self._too_large()
         except (DecodeError, EventTooLargeError) as exc:
             if not events:
@@ -215,7 +221,8 @@ class SSEDecoder:
 
     def _process_lines(self, lines: list[bytes], events: list[EventFields]) -> None:
         """Interpret complete lines (without their endings), appending dispatched events."""
-        data_lines = self._data_lines
+        data = self._data
+        more_data = self._more_data
         data_size = self._data_size
         event_type = self._event_type
         id_buffer = self._id_buffer
@@ -227,17 +234,23 @@ class SSEDecoder:
                 if not line:
                     # A blank line: dispatch the event being built, if it has data.
                     last_id = id_buffer
-                    if data_lines:
-                        events.append(
-                            (event_type or "message", "\n".join(data_lines), id_buffer, self._retry)
-                        )
-                        data_lines = self._data_lines = []
+                    if data is not None:
+                        if more_data:
+                            data += more_data.decode()
+                            more_data.clear()
+                        events.append((event_type or "message", data, id_buffer, self._retry))
+                        data = None
                         data_size = 0
                     event_type = ""
                 elif line.startswith(b"data:"):
                     # The common cases, handled without splitting the line.
                     value = line[6:] if line[5:6] == b" " else line[5:]
-                    data_lines.append(value.decode())
+                    if data is None:
+                        data = value.decode()
+                    else:
+                        value.decode()  # checked as its line ends; kept as bytes
+                        more_data += b"\n"
+                        more_data += value
                     data_size += len(value) + 1
                     if data_size > max_size:
                         raise self._too_large()
@@ -254,7 +267,10 @@ class SSEDecoder:
                     if name == b"event":  # "event" without a colon: no type
                         event_type = ""
                     elif name == b"data":  # "data" without a colon: an empty data line
-                        data_lines.append("")
+                        if data is None:
+                            data = ""
+                        else:
+                            more_data += b"\n"
                         data_size += 1
                         if data_size > max_size:
                             raise self._too_large()
@@ -266,6 +282,7 @@ class SSEDecoder:
         except UnicodeDecodeError as exc:
             raise _decode_error(line) from exc
         finally:
+            self._data = data
             self._data_size = data_size
             self._event_type = event_type
             self._id_buffer = id_buffer

@@ -664,7 +664,7 @@ def test_bad_per_call_max_retries_is_rejected(value: Any) -> None:
 
 
 def test_negative_client_max_retries_is_rejected() -> None:
-    with pytest.raises(InvalidRequestError, match="max_retries must be 0 or more, got -1"):
+    with pytest.raises(InvalidRequestError, match="must be an int of 0 or more, got -1"):
         ClientConfig(max_retries=-1)
 
 

@@ -151,9 +151,12 @@ DIALECT = GeminiDialect()
 
 
 def model_path(model: str) -> str:
-    """``models/{model}`` (a tuned model's ``tunedModels/...`` is kept), escaped for a URL."""
-    path = model if model.startswith(("models/", "tunedModels/")) else f"models/{model}"
-    return quote(path, safe="/")
+    """``models/{model}`` (a tuned model's ``tunedModels/...`` is kept), the name escaped as
+    one path segment: no model name (``../x``, ``a?b``, ``a#b``) can change the path."""
+    collection, slash, name = model.partition("/")
+    if not (slash and collection in ("models", "tunedModels")):
+        collection, name = "models", model
+    return f"{collection}/{quote(name, safe='')}"
 
 
 def request_body(call: ChatCall) -> dict[str, Any]:
