@@ -219,7 +219,8 @@ def optional_str(value: Any, where: str) -> str | None:
     raise FieldError(where, "a string", value)
 
 
-def _str(value: Any, where: str, default: str = "") -> str:
+def string(value: Any, where: str, default: str = "") -> str:
+    """``value`` when it is a string, ``default`` for None; else a FieldError naming ``where``."""
     if value.__class__ is str:
         return value
     if value is None:
@@ -227,7 +228,8 @@ def _str(value: Any, where: str, default: str = "") -> str:
     raise FieldError(where, "a string", value)
 
 
-def _int(value: Any, where: str) -> int:
+def integer(value: Any, where: str) -> int:
+    """``value`` when it is an int (not a bool), 0 for None; else a FieldError naming ``where``."""
     if value.__class__ is int:
         return value
     if value is None:
@@ -261,12 +263,12 @@ def content_blocks(blocks: Any, where: str) -> tuple[str | None, str | None]:
         at = f"{where}[{number}]"
         kind = _object(block, at).get("type")
         if kind == "text":
-            texts.append(_str(block.get("text"), f"{at}.text"))
+            texts.append(string(block.get("text"), f"{at}.text"))
         elif kind == "thinking":
             inner = block.get("thinking")
             if inner.__class__ is list:
                 inner = content_blocks(inner, f"{at}.thinking")[0] or ""
-            thinking.append(_str(inner, f"{at}.thinking"))
+            thinking.append(string(inner, f"{at}.thinking"))
     return ("".join(texts) if texts else None), ("".join(thinking) if thinking else None)
 
 
@@ -296,7 +298,7 @@ def _arguments(value: Any, where: str) -> str:
     """A tool call's arguments: a JSON string (an object, as some servers send, is encoded)."""
     if value.__class__ is dict:
         return json.dumps(value, ensure_ascii=False)
-    return _str(value, where)
+    return string(value, where)
 
 
 def _tool_call(value: Any, where: str) -> ToolCall:
@@ -305,12 +307,12 @@ def _tool_call(value: Any, where: str) -> ToolCall:
     name = arguments = ""
     if function is not None:
         function = _object(function, f"{where}.function")
-        name = _str(function.get("name"), f"{where}.function.name")
+        name = string(function.get("name"), f"{where}.function.name")
         arguments = _arguments(function.get("arguments"), f"{where}.function.arguments")
     return ToolCall(
-        _str(call.get("id"), f"{where}.id"),
+        string(call.get("id"), f"{where}.id"),
         FunctionCall(name, arguments),
-        _str(call.get("type"), f"{where}.type", "function"),
+        string(call.get("type"), f"{where}.type", "function"),
     )
 
 
@@ -325,7 +327,7 @@ def _tool_call_delta(value: Any, where: str) -> ToolCallDelta:
             None if arguments is None else _arguments(arguments, f"{where}.function.arguments"),
         )
     return ToolCallDelta(
-        _int(call.get("index"), f"{where}.index"),
+        integer(call.get("index"), f"{where}.index"),
         optional_str(call.get("id"), f"{where}.id"),
         optional_str(call.get("type"), f"{where}.type"),
         function,
@@ -344,7 +346,7 @@ def _message(value: Any, where: str) -> Message:
             _tool_call(call, f"{at}[{n}]") for n, call in enumerate(_list(tool_calls, at))
         ]
     return Message(
-        _str(message.get("role"), f"{where}.role", "assistant"),
+        string(message.get("role"), f"{where}.role", "assistant"),
         content,
         tool_calls,
         optional_str(message.get("refusal"), f"{where}.refusal"),
@@ -365,7 +367,7 @@ def structure_completion(data: Any) -> ChatCompletion:
         logprobs = choice.get("logprobs")
         choices.append(
             Choice(
-                _int(choice.get("index"), f"{where}.index"),
+                integer(choice.get("index"), f"{where}.index"),
                 _message(choice.get("message"), f"{where}.message"),
                 optional_str(choice.get("finish_reason"), f"{where}.finish_reason"),
                 _nested(ChoiceLogprobs, logprobs, f"{where}.logprobs") if logprobs else None,
@@ -378,12 +380,12 @@ def _envelope(data: dict[str, Any], kind: str, choices: list[Any]) -> tuple[Any,
     """The fields a completion and a chunk share, in their order, ``choices`` in its place."""
     usage = data.get("usage")
     return (
-        _str(data.get("id"), "id"),
-        _str(data.get("model"), "model"),
+        string(data.get("id"), "id"),
+        string(data.get("model"), "model"),
         choices,
         _nested(Usage, usage, "usage") if usage else None,
-        _int(data.get("created"), "created"),
-        _str(data.get("object"), "object") or kind,
+        integer(data.get("created"), "created"),
+        string(data.get("object"), "object") or kind,
         optional_str(data.get("system_fingerprint"), "system_fingerprint"),
         optional_str(data.get("service_tier"), "service_tier"),
     )
@@ -424,7 +426,7 @@ def structure_chunk(data: Any) -> ChatCompletionChunk:
         logprobs = choice.get("logprobs")
         choices.append(
             ChunkChoice(
-                _int(choice.get("index"), f"{where}.index"),
+                integer(choice.get("index"), f"{where}.index"),
                 delta,
                 optional_str(choice.get("finish_reason"), f"{where}.finish_reason"),
                 _nested(ChoiceLogprobs, logprobs, f"{where}.logprobs") if logprobs else None,
