@@ -11,6 +11,7 @@ works the same under the blocking and the asyncio client.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import socket
 import threading
@@ -24,6 +25,11 @@ from .errors import APITimeoutError
 
 if TYPE_CHECKING:
     from ._request import ChatCall
+
+logger = logging.getLogger("llmclient")
+
+#: Stopped watches the heap may hold before it is compacted (and never more than half of it).
+_COMPACT_AFTER = 64
 
 
 class Watch:
@@ -74,6 +80,7 @@ class Watchdog:
     def _reset(self) -> None:
         # Also run in a forked child, which inherits the state but not the thread.
         self._heap: list[tuple[float, int, Watch]] = []
+        self._stopped = 0  # watches stopped since the heap was last compacted
         self._order = itertools.count()
         self._wakeup = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -93,17 +100,25 @@ class Watchdog:
 
         with self._wakeup:
             heapq.heappush(self._heap, (deadline, next(self._order), watch))
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="llmclient-watchdog", daemon=True
                 )
                 self._thread.start()
             self._wakeup.notify()
 
-    @staticmethod
-    def stop(watch: Watch) -> None:
-        """Stop watching; the entry is dropped when its time comes."""
+    def stop(self, watch: Watch) -> None:
+        """Stop watching; the entry is dropped when its time comes, or sooner once stopped
+        entries make up half the heap (a deadline may be days away)."""
         watch.stop()
+        import heapq
+
+        with self._wakeup:
+            self._stopped += 1
+            if self._stopped > _COMPACT_AFTER and 2 * self._stopped > len(self._heap):
+                self._heap = [entry for entry in self._heap if not entry[2].done]
+                heapq.heapify(self._heap)
+                self._stopped = 0
 
     def _run(self) -> None:
         import heapq
@@ -119,17 +134,29 @@ class Watchdog:
                     continue
                 now = time.monotonic()
                 if now < deadline:
-                    self._wakeup.wait(deadline - now)
+                    # Condition.wait refuses anything past TIMEOUT_MAX (about 9e9 s).
+                    self._wakeup.wait(min(deadline - now, threading.TIMEOUT_MAX))
                     continue
                 heapq.heappop(self._heap)
-                rule = watch.clock.expired(now)
-                if rule is not None:
-                    watch.trip(rule)
-                    continue
-                # Progress moved the deadline later since this entry was made.
-                later = watch.clock.deadline()
-                if later is not None:
-                    heapq.heappush(self._heap, (later, next(self._order), watch))
+                try:
+                    self._check(watch, now)
+                except Exception:
+                    # One broken watch must not end the thread every client's timeouts
+                    # depend on: drop it, say so, and go on with the others.
+                    logger.warning("llmclient watchdog: dropped a watch that failed", exc_info=True)
+
+    def _check(self, watch: Watch, now: float) -> None:
+        """Trip a watch whose deadline has come, or put it back for its later one."""
+        import heapq
+
+        rule = watch.clock.expired(now)
+        if rule is not None:
+            watch.trip(rule)
+            return
+        # Progress moved the deadline later since this entry was made.
+        later = watch.clock.deadline()
+        if later is not None:
+            heapq.heappush(self._heap, (later, next(self._order), watch))
 
 
 #: The process's one watchdog, shared by every client.
@@ -217,7 +244,7 @@ class CallTimer:
     def stop(self) -> None:
         """Stop watching the current attempt's socket."""
         if self._watch is not None:
-            Watchdog.stop(self._watch)
+            WATCHDOG.stop(self._watch)
             self._watch = None
 
 
