@@ -27,6 +27,7 @@ from ._transport import (
     transport_error,
 )
 from ._watchdog import CallTimer
+from ._wire import Wire
 from .errors import LlmError
 from .types import (
     ChatCompletion,
@@ -354,7 +355,8 @@ class AsyncLlmClient(BaseClient):
     async def _send(
         self, call: ChatCall, timer: CallTimer | None, trace: AsyncTrace | None
     ) -> httpx.Response:
-        request = build_httpx_request(self._http, call, timer)
+        wire = Wire(None if timer is None else timer.watch_socket)
+        request = build_httpx_request(self._http, call, timer, wire)
         if trace is not None:
             await trace.request(str(request.url))
         try:

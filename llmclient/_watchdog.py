@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import logging
 import os
-import socket
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._timeouts import TOTAL, StreamClock
+from ._wire import cut_socket
 from .errors import APITimeoutError
 
 if TYPE_CHECKING:
@@ -58,15 +58,7 @@ class Watch:
             self._cut()
 
     def _cut(self) -> None:
-        try:
-            if isinstance(self._sock, socket.socket):
-                # The base class's shutdown, so that an SSL socket is not torn down under a
-                # read in progress in another thread: only the connection is cut.
-                socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
-            else:
-                self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # already closed: nothing left to cut
+        cut_socket(self._sock)
 
 
 class Watchdog:
@@ -166,9 +158,11 @@ WATCHDOG = Watchdog()
 class CallTimer:
     """One call's stream timeouts, enforced across its attempts.
 
-    Before a response arrives, httpx's own timeouts are cut to what is left of the current
-    rule. Once it has arrived, its socket is watched by :data:`WATCHDOG`, and every read that
-    produced no chunk is checked against the clock too (for transports without a socket).
+    Each attempt's socket is watched by :data:`WATCHDOG` from the moment the request is sent
+    (see :class:`~llmclient._wire.Wire`), so a server dripping its headers is cut off too. Until
+    the response arrives, httpx's own timeouts are also cut to what is left of the current
+    rule; after, every read that produced no chunk is checked against the clock (both for
+    transports without a socket).
     """
 
     __slots__ = ("_watch", "clock", "provider")
@@ -204,8 +198,14 @@ class CallTimer:
             pool=_at_most(configured.pool, left),
         )
 
+    def watch_socket(self, sock: Any) -> None:
+        """The current attempt goes over ``sock``: have the watchdog cut it when a rule trips."""
+        if self._watch is None:
+            self._watch = WATCHDOG.watch(self.clock, sock)
+
     def watch(self, request: httpx.Request, response: httpx.Response, read: float | None) -> None:
-        """The response has arrived: reads get their own timeout back, the watchdog the socket."""
+        """The response has arrived: reads get their own timeout back, and the watchdog the
+        socket, if it does not have it yet."""
         timeouts = dict(request.extensions.get("timeout") or {})
         timeouts["read"] = read
         # httpcore reads this when the body starts, so body reads are not cut to the
@@ -214,7 +214,7 @@ class CallTimer:
         stream = response.extensions.get("network_stream")
         sock = stream.get_extra_info("socket") if stream is not None else None
         if sock is not None:
-            self._watch = WATCHDOG.watch(self.clock, sock)
+            self.watch_socket(sock)
 
     def after_read(self, produced_chunks: bool) -> None:
         """Record progress, or raise if a rule tripped while only non-chunk bytes arrived."""

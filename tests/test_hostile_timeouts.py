@@ -1,7 +1,9 @@
-"""Timeouts against hostile input, on every client (sync, asyncio, trio).
+"""Timeouts against hostile input and hostile servers, on every client (sync, asyncio, trio).
 
-Timeout values are checked where they are given, and the process's one watchdog thread
-outlives any watch that fails.
+Timeout values are checked where they are given; the process's one watchdog thread outlives
+any watch that fails; and first_chunk_timeout / total_timeout count from the moment a request
+is sent, so a server that drips its headers is cut off too. The dripping server's delays add up
+to many times the timeouts under test, so no outcome depends on the machine's speed.
 """
 
 from __future__ import annotations
@@ -9,14 +11,17 @@ from __future__ import annotations
 import logging
 import math
 import socket
+import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 from conftest import Facade, in_flight, text_of
 
 from llmclient import APITimeoutError, InvalidRequestError, LlmClient
-from llmclient._timeouts import FIRST_CHUNK, StreamClock, StreamTimeouts
+from llmclient._timeouts import FIRST_CHUNK, TOTAL, StreamClock, StreamTimeouts
 from llmclient._watchdog import WATCHDOG, Watchdog
 from llmclient.testing import LocalServer, Reply, openai_chunk
 
@@ -144,3 +149,150 @@ def test_a_failing_watch_leaves_every_clients_timeouts_working(
         WATCHDOG.stop(far)
     assert any(r.levelname == "WARNING" for r in caplog.records if r.name == "llmclient")
     assert in_flight(facade_or_trio, client) == 0
+
+
+# --- timeouts run from the moment the request is sent ---------------------------------------------
+
+DRIP = 0.2  # seconds between header bytes
+DRIP_BYTES = 25  # then the headers end (with an empty body): 5 s, far past every timeout here
+
+
+class DrippingServer:
+    """A raw HTTP server on 127.0.0.1 that sends a status line, then one header byte every
+    ``DRIP`` seconds. With ``answer_first``, the first request on each connection gets a whole
+    streamed answer instead (kept alive), and only the next one drips."""
+
+    def __init__(self, *, answer_first: bool = False) -> None:
+        self.answer_first = answer_first
+        self.accepted = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._closed = threading.Semaphore(0)
+        self.base_url = f"http://127.0.0.1:{self._listener.getsockname()[1]}/v1"
+
+    def __enter__(self) -> DrippingServer:
+        self._spawn(self._accept)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stopping.set()
+        self._listener.close()
+        for thread in self._threads:
+            thread.join(10)
+
+    def _spawn(self, target: Any, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self) -> None:
+        self._listener.settimeout(0.05)
+        while not self._stopping.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            self.accepted += 1
+            self._spawn(self._serve, conn)
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(10)
+            try:
+                if self.answer_first and _read_request(conn):
+                    body = Reply.openai_stream("first").body
+                    head = f"HTTP/1.1 200 OK\r\ncontent-length: {len(body)}\r\n"
+                    conn.sendall(head.encode() + b"content-type: text/event-stream\r\n\r\n" + body)
+                if _read_request(conn):
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nx-drip: ")
+                    for _ in range(DRIP_BYTES):
+                        if self._stopping.wait(DRIP):
+                            return
+                        conn.sendall(b"a")
+                    conn.sendall(b"\r\ncontent-length: 0\r\n\r\n")
+                    _read_request(conn)  # until the client is done with the connection
+            except OSError:
+                pass  # the client cut the connection: what it should do
+            finally:
+                self._closed.release()
+
+    def wait_for_closed(self, count: int) -> bool:
+        """Whether ``count`` connections have ended within a few seconds."""
+        return all(self._closed.acquire(timeout=5) for _ in range(count))
+
+
+def _read_request(conn: socket.socket) -> bool:
+    """Read one request (its headers and Content-Length body); False if the client left."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        piece = conn.recv(65536)
+        if not piece:
+            return False
+        data += piece
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
+    while len(body) < length:
+        piece = conn.recv(65536)
+        if not piece:
+            return False
+        body += piece
+    return True
+
+
+@pytest.fixture
+def dripping() -> Iterator[DrippingServer]:
+    with DrippingServer() as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("timeouts", "rule"),
+    [({"first_chunk_timeout": 0.3}, FIRST_CHUNK), ({"total_timeout": 0.3}, TOTAL)],
+)
+def test_a_stream_is_cut_off_while_headers_drip(
+    facade_or_trio: Facade, dripping: DrippingServer, timeouts: dict[str, float], rule: str
+) -> None:
+    client = facade_or_trio.client(base_url=dripping.base_url, max_retries=0)
+    with pytest.raises(APITimeoutError, match=rf"{rule} of 0\.3s tripped sending the request"):
+        client.chat_stream(MODEL, HELLO, **timeouts)
+    assert dripping.wait_for_closed(1)
+    assert in_flight(facade_or_trio, client) == 0
+
+
+def test_a_whole_answer_is_cut_off_while_headers_drip(
+    facade_or_trio: Facade, dripping: DrippingServer
+) -> None:
+    client = facade_or_trio.client(base_url=dripping.base_url, max_retries=0, total_timeout=0.3)
+    with pytest.raises(APITimeoutError, match=r"total_timeout of 0\.3s tripped sending"):
+        client.chat(MODEL, HELLO)
+    assert dripping.wait_for_closed(1)
+    assert in_flight(facade_or_trio, client) == 0
+
+
+def test_a_reused_connection_is_cut_off_while_headers_drip(facade_or_trio: Facade) -> None:
+    with DrippingServer(answer_first=True) as server:
+        client = facade_or_trio.client(base_url=server.base_url, max_retries=0)
+        assert text_of(list(client.chat_stream(MODEL, HELLO))) == "first"
+        with pytest.raises(APITimeoutError, match=r"first_chunk_timeout of 0\.3s tripped"):
+            client.chat_stream(MODEL, HELLO, first_chunk_timeout=0.3)
+        assert server.wait_for_closed(1)
+        assert server.accepted == 1  # the second request went over the first one's connection
+        assert in_flight(facade_or_trio, client) == 0
+
+
+def test_each_retry_gets_its_own_first_chunk_timeout_while_headers_drip(
+    facade_or_trio: Facade, dripping: DrippingServer
+) -> None:
+    client = facade_or_trio.client(base_url=dripping.base_url, max_retries=1)
+    with pytest.raises(APITimeoutError, match=r"first_chunk_timeout of 0\.3s") as caught:
+        client.chat_stream(MODEL, HELLO, first_chunk_timeout=0.3)
+    assert caught.value.attempts == 2
+    assert dripping.wait_for_closed(2)
