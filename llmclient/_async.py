@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -19,6 +18,7 @@ from ._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._providers import ProviderSpec
 from ._request import ChatCall
 from ._retry import async_retry_call, falls_back
+from ._shield import close_soon, guarded_send
 from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
 from ._transport import (
     build_httpx_request,
@@ -186,22 +186,12 @@ class AsyncChatStream:
 
     def __del__(self) -> None:
         # An `async for` left with `break` drops the stream: closing needs the event loop,
-        # so hand the close to it (a loop that is gone has taken the connection with it).
+        # so hand the close to it.
         if not self._closed:
             self._closed = True
             if self._timer is not None:
                 self._timer.stop()
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                return
-            task = loop.create_task(self.response.aclose())
-            _closing.add(task)
-            task.add_done_callback(_closing.discard)
-
-
-#: Close tasks started by ``__del__``, kept referenced until they finish.
-_closing: set[asyncio.Task[None]] = set()
+            close_soon(self.response)
 
 
 class AsyncLlmClient(BaseClient):
@@ -360,7 +350,7 @@ class AsyncLlmClient(BaseClient):
         if trace is not None:
             await trace.request(str(request.url))
         try:
-            response = await self._http.send(request, stream=True)
+            response = await guarded_send(self._http.send(request, stream=True), wire)
         except httpx.RequestError as exc:
             raise transport_error(exc, call.provider.name, "sending the request", timer) from exc
         if timer is not None:
