@@ -5,7 +5,7 @@ reset any per-read timeout, so the watchdog works from the outside: when a strea
 :class:`~llmclient._timeouts.StreamClock` deadline passes, it shuts the stream's socket down.
 The read that was waiting fails at once, and the facade, seeing :attr:`Watch.tripped`, raises
 ``APITimeoutError`` naming the rule. Shutting a socket down is safe from another thread, and
-works the same under the blocking and the asyncio client.
+works the same under the blocking client and the async one, on asyncio and on trio.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Integration tests are written once, in blocking style, against a ``Facade``. The sync facade
 is ``LlmClient`` as it is; the async facade drives ``AsyncLlmClient`` on an event loop of its
-own, one awaited step per call, so every test runs on both clients unchanged.
+own, one awaited step per call, so every test runs on both clients unchanged. Tests that take
+``facade_or_trio`` run the async client on trio as well (a trio run in a thread of its own).
 """
 
 from __future__ import annotations
