@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -20,6 +19,7 @@ from ._providers import ProviderSpec
 from ._redact import ascrubbing
 from ._request import ChatCall
 from ._retry import async_retry_call, falls_back
+from ._shield import close_soon, guarded_send
 from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
 from ._transport import (
     build_httpx_request,
@@ -31,6 +31,7 @@ from ._transport import (
     whole_body_limit,
 )
 from ._watchdog import CallTimer
+from ._wire import Wire
 from .errors import LlmError
 from .sse import DEFAULT_MAX_EVENT_SIZE
 from .types import (
@@ -192,22 +193,12 @@ class AsyncChatStream:
 
     def __del__(self) -> None:
         # An `async for` left with `break` drops the stream: closing needs the event loop,
-        # so hand the close to it (a loop that is gone has taken the connection with it).
+        # so hand the close to it.
         if not self._closed:
             self._closed = True
             if self._timer is not None:
                 self._timer.stop()
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                return
-            task = loop.create_task(self.response.aclose())
-            _closing.add(task)
-            task.add_done_callback(_closing.discard)
-
-
-#: Close tasks started by ``__del__``, kept referenced until they finish.
-_closing: set[asyncio.Task[None]] = set()
+            close_soon(self.response)
 
 
 class AsyncLlmClient(BaseClient):
@@ -376,12 +367,15 @@ class AsyncLlmClient(BaseClient):
     async def _send(
         self, call: ChatCall, timer: CallTimer | None, trace: AsyncTrace | None
     ) -> httpx.Response:
-        request = build_httpx_request(self._http, call, timer)
+        wire = Wire(None if timer is None else timer.watch_socket)
+        request = build_httpx_request(self._http, call, timer, wire)
         if trace is not None:
             await trace.request(str(request.url))
         try:
             # Never follow a redirect, even for a client made with follow_redirects=True.
-            response = await self._http.send(request, stream=True, follow_redirects=False)
+            response = await guarded_send(
+                self._http.send(request, stream=True, follow_redirects=False), wire
+            )
         except httpx.RequestError as exc:
             raise transport_error(exc, call.provider.name, "sending the request", timer) from exc
         if timer is not None:

@@ -18,6 +18,11 @@ from .errors import InvalidRequestError, MissingAPIKeyError
 from .sse import DEFAULT_MAX_EVENT_SIZE
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
+#: The longest timeout accepted, in seconds (about 31 years): the blocking client's sockets
+#: cannot wait much longer than 9e9 s. None means no limit.
+MAX_TIMEOUT = 1e9
+#: What every message about a bad timeout ends with.
+TIMEOUT_RANGE = "(a finite number up to 1e9; None means no limit)"
 DEFAULT_MAX_RETRIES = 2
 #: The largest whole answer read (chat, embeddings, a model list): 128 MiB, room for the
 #: largest real one (2,048 embeddings of 3,072 floats as JSON, about 90 MB).
@@ -164,15 +169,33 @@ def check_base_url(url: Any, source: str) -> str:
     return f"{base.rstrip('/')}{question}{query}"
 
 
+def is_seconds(value: Any) -> bool:
+    """Whether ``value`` is a timeout in seconds llmclient can wait: a number greater than 0
+    and at most :data:`MAX_TIMEOUT`. NaN and infinity are not: None is how to say "no limit"."""
+    return (
+        not isinstance(value, bool) and isinstance(value, (int, float)) and 0 < value <= MAX_TIMEOUT
+    )
+
+
 def check_timeout(timeout: Any, name: str = "timeout") -> None:
-    """Refuse a timeout httpx cannot use: it is a positive number of seconds, None (wait
-    forever) or an ``httpx.Timeout``."""
-    if timeout is None or isinstance(timeout, httpx.Timeout):
+    """Refuse a timeout httpx cannot use: it is a positive number of seconds (see
+    :func:`is_seconds`), None (wait forever) or an ``httpx.Timeout`` whose phases are each
+    None, 0 or such a number."""
+    if timeout is None:
         return
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+    if isinstance(timeout, httpx.Timeout):
+        for phase in ("connect", "read", "write", "pool"):
+            value = getattr(timeout, phase)
+            if not (value is None or value == 0 or is_seconds(value)):
+                raise InvalidRequestError(
+                    f"{name}'s {phase} timeout must be None or a number of seconds, "
+                    f"got {value!r} {TIMEOUT_RANGE}."
+                )
+        return
+    if not is_seconds(timeout):
         raise InvalidRequestError(
             f"{name} must be a positive number of seconds, None or an httpx.Timeout, "
-            f"got {timeout!r}."
+            f"got {timeout!r} {TIMEOUT_RANGE}."
         )
 
 

@@ -11,11 +11,13 @@ import attrs
 
 from ._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
+    TIMEOUT_RANGE,
     ClientConfig,
     check_count,
     check_headers,
     check_key,
     check_timeout,
+    is_seconds,
     resolve_api_key,
     resolve_api_version,
     resolve_base_url,
@@ -289,11 +291,10 @@ def stream_timeouts(
 def make_stream_timeouts(first: Any, idle: Any, total: Any) -> StreamTimeouts:
     """Checked stream timeouts: each None or a positive number of seconds."""
     for name, value in zip(STREAM_TIMEOUT_PARAMS, (first, idle, total), strict=True):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0
-        ):
+        if value is not None and not is_seconds(value):
             raise InvalidRequestError(
-                f"{name} must be a positive number of seconds or None, got {value!r}."
+                f"{name} must be a positive number of seconds or None, "
+                f"got {value!r} {TIMEOUT_RANGE}."
             )
     return StreamTimeouts(first, idle, total)
 

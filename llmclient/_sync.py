@@ -30,6 +30,7 @@ from ._transport import (
     whole_body_limit,
 )
 from ._watchdog import CallTimer
+from ._wire import Wire
 from .errors import LlmError
 from .sse import DEFAULT_MAX_EVENT_SIZE
 from .types import (
@@ -345,7 +346,8 @@ class LlmClient(BaseClient):
             raise
 
     def _send(self, call: ChatCall, timer: CallTimer | None, trace: Trace | None) -> httpx.Response:
-        request = build_httpx_request(self._http, call, timer)
+        wire = Wire(None if timer is None else timer.watch_socket)
+        request = build_httpx_request(self._http, call, timer, wire)
         if trace is not None:
             trace.request(str(request.url))
         try:

@@ -12,6 +12,7 @@ from ._redact import redact_url, scrub_text
 from ._request import ChatCall
 from ._status import decode_body, request_id
 from ._watchdog import CallTimer
+from ._wire import Wire
 from .errors import (
     APIConnectionError,
     APIError,
@@ -30,12 +31,16 @@ def configured_timeout(client: httpx.Client | httpx.AsyncClient, call: ChatCall)
 
 
 def build_httpx_request(
-    client: httpx.Client | httpx.AsyncClient, call: ChatCall, timer: CallTimer | None
+    client: httpx.Client | httpx.AsyncClient,
+    call: ChatCall,
+    timer: CallTimer | None,
+    wire: Wire | None = None,
 ) -> httpx.Request:
     """The httpx request for a call's next attempt, with the call's timeout.
 
     With stream timeouts, the attempt is started on the timer (raising if the call's deadline
-    has passed) and httpx's timeouts are cut to what is left.
+    has passed) and httpx's timeouts are cut to what is left. A ``wire`` learns the request's
+    socket as it is sent.
     """
     timeout: Any = call.timeout
     if timer is not None:
@@ -43,12 +48,16 @@ def build_httpx_request(
         timeout = timer.request_timeout(configured_timeout(client, call))
     request = call.http_request()
     _log.request_sent(call.provider.name, request.method, request.url)
+    extensions = None
+    if wire is not None:
+        extensions = {"trace": wire.atrace if isinstance(client, httpx.AsyncClient) else wire.trace}
     return client.build_request(
         request.method,
         request.url,
         headers=request.headers,
         content=request.body,
         timeout=timeout,
+        extensions=extensions,
     )
 
 
@@ -62,6 +71,7 @@ def transport_error(
     """
     if timer is not None:
         rule = timer.tripped()
+        timer.stop()  # the attempt is over: its socket is watched no more
         if rule is not None:
             return timer.error(rule, during)
     detail = scrub_text(str(exc)) or type(exc).__name__

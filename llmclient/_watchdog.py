@@ -5,14 +5,14 @@ reset any per-read timeout, so the watchdog works from the outside: when a strea
 :class:`~llmclient._timeouts.StreamClock` deadline passes, it shuts the stream's socket down.
 The read that was waiting fails at once, and the facade, seeing :attr:`Watch.tripped`, raises
 ``APITimeoutError`` naming the rule. Shutting a socket down is safe from another thread, and
-works the same under the blocking and the asyncio client.
+works the same under the blocking client and the async one, on asyncio and on trio.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import os
-import socket
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -20,10 +20,16 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._timeouts import TOTAL, StreamClock
+from ._wire import cut_socket
 from .errors import APITimeoutError
 
 if TYPE_CHECKING:
     from ._request import ChatCall
+
+logger = logging.getLogger("llmclient")
+
+#: Stopped watches the heap may hold before it is compacted (and never more than half of it).
+_COMPACT_AFTER = 64
 
 
 class Watch:
@@ -52,15 +58,7 @@ class Watch:
             self._cut()
 
     def _cut(self) -> None:
-        try:
-            if isinstance(self._sock, socket.socket):
-                # The base class's shutdown, so that an SSL socket is not torn down under a
-                # read in progress in another thread: only the connection is cut.
-                socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
-            else:
-                self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # already closed: nothing left to cut
+        cut_socket(self._sock)
 
 
 class Watchdog:
@@ -74,6 +72,7 @@ class Watchdog:
     def _reset(self) -> None:
         # Also run in a forked child, which inherits the state but not the thread.
         self._heap: list[tuple[float, int, Watch]] = []
+        self._stopped = 0  # watches stopped since the heap was last compacted
         self._order = itertools.count()
         self._wakeup = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -93,17 +92,25 @@ class Watchdog:
 
         with self._wakeup:
             heapq.heappush(self._heap, (deadline, next(self._order), watch))
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="llmclient-watchdog", daemon=True
                 )
                 self._thread.start()
             self._wakeup.notify()
 
-    @staticmethod
-    def stop(watch: Watch) -> None:
-        """Stop watching; the entry is dropped when its time comes."""
+    def stop(self, watch: Watch) -> None:
+        """Stop watching; the entry is dropped when its time comes, or sooner once stopped
+        entries make up half the heap (a deadline may be days away)."""
         watch.stop()
+        import heapq
+
+        with self._wakeup:
+            self._stopped += 1
+            if self._stopped > _COMPACT_AFTER and 2 * self._stopped > len(self._heap):
+                self._heap = [entry for entry in self._heap if not entry[2].done]
+                heapq.heapify(self._heap)
+                self._stopped = 0
 
     def _run(self) -> None:
         import heapq
@@ -119,17 +126,29 @@ class Watchdog:
                     continue
                 now = time.monotonic()
                 if now < deadline:
-                    self._wakeup.wait(deadline - now)
+                    # Condition.wait refuses anything past TIMEOUT_MAX (about 9e9 s).
+                    self._wakeup.wait(min(deadline - now, threading.TIMEOUT_MAX))
                     continue
                 heapq.heappop(self._heap)
-                rule = watch.clock.expired(now)
-                if rule is not None:
-                    watch.trip(rule)
-                    continue
-                # Progress moved the deadline later since this entry was made.
-                later = watch.clock.deadline()
-                if later is not None:
-                    heapq.heappush(self._heap, (later, next(self._order), watch))
+                try:
+                    self._check(watch, now)
+                except Exception:
+                    # One broken watch must not end the thread every client's timeouts
+                    # depend on: drop it, say so, and go on with the others.
+                    logger.warning("llmclient watchdog: dropped a watch that failed", exc_info=True)
+
+    def _check(self, watch: Watch, now: float) -> None:
+        """Trip a watch whose deadline has come, or put it back for its later one."""
+        import heapq
+
+        rule = watch.clock.expired(now)
+        if rule is not None:
+            watch.trip(rule)
+            return
+        # Progress moved the deadline later since this entry was made.
+        later = watch.clock.deadline()
+        if later is not None:
+            heapq.heappush(self._heap, (later, next(self._order), watch))
 
 
 #: The process's one watchdog, shared by every client.
@@ -139,9 +158,11 @@ WATCHDOG = Watchdog()
 class CallTimer:
     """One call's stream timeouts, enforced across its attempts.
 
-    Before a response arrives, httpx's own timeouts are cut to what is left of the current
-    rule. Once it has arrived, its socket is watched by :data:`WATCHDOG`, and every read that
-    produced no chunk is checked against the clock too (for transports without a socket).
+    Each attempt's socket is watched by :data:`WATCHDOG` from the moment the request is sent
+    (see :class:`~llmclient._wire.Wire`), so a server dripping its headers is cut off too. Until
+    the response arrives, httpx's own timeouts are also cut to what is left of the current
+    rule; after, every read that produced no chunk is checked against the clock (both for
+    transports without a socket).
     """
 
     __slots__ = ("_watch", "clock", "provider")
@@ -177,8 +198,14 @@ class CallTimer:
             pool=_at_most(configured.pool, left),
         )
 
+    def watch_socket(self, sock: Any) -> None:
+        """The current attempt goes over ``sock``: have the watchdog cut it when a rule trips."""
+        if self._watch is None:
+            self._watch = WATCHDOG.watch(self.clock, sock)
+
     def watch(self, request: httpx.Request, response: httpx.Response, read: float | None) -> None:
-        """The response has arrived: reads get their own timeout back, the watchdog the socket."""
+        """The response has arrived: reads get their own timeout back, and the watchdog the
+        socket, if it does not have it yet."""
         timeouts = dict(request.extensions.get("timeout") or {})
         timeouts["read"] = read
         # httpcore reads this when the body starts, so body reads are not cut to the
@@ -187,7 +214,7 @@ class CallTimer:
         stream = response.extensions.get("network_stream")
         sock = stream.get_extra_info("socket") if stream is not None else None
         if sock is not None:
-            self._watch = WATCHDOG.watch(self.clock, sock)
+            self.watch_socket(sock)
 
     def after_read(self, produced_chunks: bool) -> None:
         """Record progress, or raise if a rule tripped while only non-chunk bytes arrived."""
@@ -217,7 +244,7 @@ class CallTimer:
     def stop(self) -> None:
         """Stop watching the current attempt's socket."""
         if self._watch is not None:
-            Watchdog.stop(self._watch)
+            WATCHDOG.stop(self._watch)
             self._watch = None
 
 

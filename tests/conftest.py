@@ -2,12 +2,14 @@
 
 Integration tests are written once, in blocking style, against a ``Facade``. The sync facade
 is ``LlmClient`` as it is; the async facade drives ``AsyncLlmClient`` on an event loop of its
-own, one awaited step per call, so every test runs on both clients unchanged.
+own, one awaited step per call, so every test runs on both clients unchanged. Tests that take
+``facade_or_trio`` run the async client on trio as well (a trio run in a thread of its own).
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
@@ -170,12 +172,62 @@ class AsyncFacade:
         self.loop.close()
 
 
+class TrioFacade(AsyncFacade):
+    """``AsyncLlmClient`` on trio: one trio run in a thread of its own, sent each step."""
+
+    name = "trio"
+
+    def __init__(self) -> None:
+        import trio
+
+        self.clients = []
+        self._trio = trio
+        started = threading.Event()
+        self._thread = threading.Thread(target=trio.run, args=(self._main, started), daemon=True)
+        self._thread.start()
+        started.wait()
+
+    async def _main(self, started: threading.Event) -> None:
+        self._token = self._trio.lowlevel.current_trio_token()
+        self._done = self._trio.Event()
+        started.set()
+        await self._done.wait()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self._trio.from_thread.run(_awaited, coro, trio_token=self._token)
+
+    def settle(self) -> None:
+        for _ in range(5):
+            self.run(self._trio.lowlevel.checkpoint())
+
+    def close(self) -> None:
+        for driver in self.clients:
+            driver.close()
+        self.settle()
+        self._trio.from_thread.run_sync(self._done.set, trio_token=self._token)
+        self._thread.join(10)
+
+
+async def _awaited(coro: Coroutine[Any, Any, T]) -> T:
+    return await coro
+
+
 Facade = SyncFacade | AsyncFacade
+
+FACADES = {"sync": SyncFacade, "async": AsyncFacade, "trio": TrioFacade}
 
 
 @pytest.fixture(params=["sync", "async"])
 def facade(request: pytest.FixtureRequest) -> Iterator[Facade]:
-    driver: Facade = SyncFacade() if request.param == "sync" else AsyncFacade()
+    driver: Facade = FACADES[request.param]()
+    yield driver
+    driver.close()
+
+
+@pytest.fixture(params=["sync", "async", "trio"])
+def facade_or_trio(request: pytest.FixtureRequest) -> Iterator[Facade]:
+    """``facade``, and the async client on trio too."""
+    driver: Facade = FACADES[request.param]()
     yield driver
     driver.close()
 

@@ -84,7 +84,7 @@ def test_stopped_watch_is_never_tripped() -> None:
     reader, writer = socket.socketpair()
     with reader, writer:
         stopped = dog.watch(StreamClock(StreamTimeouts(idle=0.0), time.monotonic()), reader)
-        Watchdog.stop(stopped)
+        dog.stop(stopped)
         other_reader, other_writer = socket.socketpair()
         with other_reader, other_writer:
             later = dog.watch(
