@@ -1644,7 +1644,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
