@@ -65,7 +65,6 @@ prints its base URL and serves until Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import hashlib
 import json
@@ -77,15 +76,27 @@ import struct
 import sys
 import threading
 import time
-import uuid
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
+
+from ._anthropic import (
+    AUTO,
+    DEFAULT_ANTHROPIC_MODEL,
+    anthropic_event,
+    anthropic_redacted_thinking,
+    anthropic_thinking,
+    anthropic_tool_use,
+)
+from ._gemini import DEFAULT_GEMINI_MODEL, gemini_chunk, gemini_function_call
+from ._openai import DEFAULT_EMBEDDING_MODEL, DEFAULT_MODEL, openai_chunk, openai_error_event
+from ._reply import Reply, body_writes
+from ._wire import count_tokens
 
 __all__ = [
     "AUTO",
@@ -111,22 +122,6 @@ __all__ = [
     "openai_error_event",
 ]
 
-DEFAULT_MODEL = "gpt-4o-mini"
-"""The model named in built replies when none is given."""
-
-AUTO = "auto"
-"""The ``stop_reason`` of the Anthropic builders that follows the content: ``tool_use`` when
-it calls a tool, else ``end_turn``."""
-
-DEFAULT_ANTHROPIC_MODEL = "claude-3-5-haiku-20241022"
-"""The model named in built Anthropic replies when none is given."""
-
-DEFAULT_GEMINI_MODEL = "gemini-2.5-flash"
-"""The model named in built Gemini replies when none is given."""
-
-DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
-"""The model named in built embeddings replies when none is given."""
-
 DEFAULT_EMBEDDING_DIMENSIONS = 8
 """How many values the vectors of :func:`embedding_for` have unless ``dimensions`` is asked for."""
 
@@ -147,247 +142,12 @@ DEFAULT_TEXT = (
 )
 """The story a :class:`LocalServer` tells when no reply is scripted."""
 
-_DEFAULT_CHUNK_ID = "chatcmpl-localserver"
-_DEFAULT_GEMINI_ID = "gemini-localserver"
-_SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
-_JSON_CONTENT_TYPE = "application/json"
 _POLL_INTERVAL = 0.05  # how soon the accept loop notices stop()
 _JOIN_TIMEOUT = 5.0  # how long stop() waits for all threads, in total
 _MAX_LINE = 65537
 
-_GRPC_STATUSES = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    503: "UNAVAILABLE",
-    504: "DEADLINE_EXCEEDED",
-}
 
-_ERROR_TYPES = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    403: "permission_error",
-    404: "not_found_error",
-    409: "conflict_error",
-    413: "request_too_large",
-    422: "invalid_request_error",
-    429: "rate_limit_error",
-    529: "overloaded_error",
-}
-
-
-# --- payloads ----------------------------------------------------------------------------------
-
-
-def openai_chunk(
-    *,
-    content: str | Sequence[Mapping[str, Any]] | None = None,
-    role: str | None = None,
-    finish_reason: str | None = None,
-    tool_calls: Sequence[Mapping[str, Any]] | None = None,
-    index: int = 0,
-    model: str = DEFAULT_MODEL,
-    id: str = _DEFAULT_CHUNK_ID,
-    usage: Mapping[str, int] | None = None,
-    refusal: str | None = None,
-    choices: Sequence[Mapping[str, Any]] | None = None,
-    created: int | None = None,
-) -> dict[str, Any]:
-    """Build one OpenAI ``chat.completion.chunk`` dict, for :meth:`Reply.sse`.
-
-    The delta holds only the fields given (``role``, ``content``, ``refusal``, ``tool_calls``),
-    in one choice numbered ``index``. ``content`` may be a list of typed blocks, as Mistral's
-    magistral models send it (``[{"type": "thinking", "thinking": [{"type": "text", "text":
-    ...}]}, {"type": "text", "text": ...}]``). ``choices`` replaces that choice list entirely: pass
-    several choices for ``n > 1``, or ``[]`` with ``usage`` for the final usage chunk.
-    ``usage`` adds a ``usage`` object; ``created`` defaults to now.
-    """
-    if choices is None:
-        delta: dict[str, Any] = {}
-        if role is not None:
-            delta["role"] = role
-        if content is not None:
-            delta["content"] = content if isinstance(content, str) else _copies(content)
-        if refusal is not None:
-            delta["refusal"] = refusal
-        if tool_calls is not None:
-            delta["tool_calls"] = [dict(call) for call in tool_calls]
-        choices = [{"index": index, "delta": delta, "finish_reason": finish_reason}]
-    chunk: dict[str, Any] = {
-        "id": id,
-        "object": "chat.completion.chunk",
-        "created": int(time.time()) if created is None else created,
-        "model": model,
-        "choices": [dict(choice) for choice in choices],
-    }
-    if usage is not None:
-        chunk["usage"] = dict(usage)
-    return chunk
-
-
-def openai_error_event(
-    message: str, error_type: str = "server_error", code: str | None = None
-) -> dict[str, Any]:
-    """Build an OpenAI-style error object ``{"error": {...}}``.
-
-    It is the body of :meth:`Reply.error`, and can be sent in the middle of a stream with
-    :meth:`Reply.sse` as an in-band error event.
-    """
-    return {"error": {"message": message, "type": error_type, "param": None, "code": code}}
-
-
-def anthropic_event(type: str, **fields: Any) -> bytes:
-    """Build one event of an Anthropic Messages stream, for :meth:`Reply.sse` (``done=False``).
-
-    It is ``event: <type>`` and ``data: {"type": <type>, **fields}``, for example
-    ``anthropic_event("content_block_delta", index=0, delta={"type": "text_delta", "text":
-    "Hi"})`` or ``anthropic_event("error", error={"type": "overloaded_error", "message":
-    "Overloaded"})``.
-    """
-    data = _dump_json({"type": type, **fields})
-    return b"event: " + type.encode() + b"\ndata: " + data + b"\n\n"
-
-
-def anthropic_thinking(thinking: str, signature: str) -> dict[str, Any]:
-    """An Anthropic ``thinking`` content block, signed, for ``Reply.anthropic_message(content=
-    ...)`` and ``Reply.anthropic_stream(content=...)``."""
-    return {"type": "thinking", "thinking": thinking, "signature": signature}
-
-
-def anthropic_redacted_thinking(data: str) -> dict[str, Any]:
-    """An Anthropic ``redacted_thinking`` content block: encrypted thinking, sent whole."""
-    return {"type": "redacted_thinking", "data": data}
-
-
-def anthropic_tool_use(
-    name: str, input: Mapping[str, Any], *, id: str | None = None
-) -> dict[str, Any]:
-    """An Anthropic ``tool_use`` content block calling ``name`` with ``input``."""
-    return {
-        "type": "tool_use",
-        "id": id or f"toolu_{uuid.uuid4().hex[:24]}",
-        "name": name,
-        "input": dict(input),
-    }
-
-
-def _copies(items: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [dict(item) for item in items]
-
-
-def _stop_reason(stop_reason: str | None, content: Sequence[Mapping[str, Any]]) -> str | None:
-    """``"auto"`` as ``tool_use`` when the content calls a tool, else ``end_turn``."""
-    if stop_reason != AUTO:
-        return stop_reason
-    return "tool_use" if any(b.get("type") == "tool_use" for b in content) else "end_turn"
-
-
-def _anthropic_block_events(index: int, block: Mapping[str, Any]) -> list[bytes]:
-    """The events that stream one content block as Anthropic streams it: text and thinking
-    in word-sized deltas (then the signature), a tool's input as two pieces of JSON, any
-    other block (redacted thinking, server-tool results) whole in its start event."""
-    kind = block.get("type")
-    deltas: list[dict[str, Any]] = []
-    start = dict(block)
-    if kind == "text":
-        start["text"] = ""
-        deltas = [{"type": "text_delta", "text": piece} for piece in _words(block["text"])]
-    elif kind == "thinking":
-        start.update(thinking="", signature="")
-        deltas = [{"type": "thinking_delta", "thinking": p} for p in _words(block["thinking"])]
-        deltas.append({"type": "signature_delta", "signature": block["signature"]})
-    elif kind in ("tool_use", "server_tool_use"):
-        start["input"] = {}
-        arguments = json.dumps(block.get("input") or {})
-        half = len(arguments) // 2
-        deltas = [
-            {"type": "input_json_delta", "partial_json": piece}
-            for piece in ("", arguments[:half], arguments[half:])
-        ]
-    events = [anthropic_event("content_block_start", index=index, content_block=start)]
-    events += [anthropic_event("content_block_delta", index=index, delta=d) for d in deltas]
-    events.append(anthropic_event("content_block_stop", index=index))
-    return events
-
-
-def _anthropic_message(
-    *,
-    model: str,
-    id: str | None,
-    content: list[dict[str, Any]],
-    stop_reason: str | None,
-    input_tokens: int,
-    output_tokens: int,
-) -> dict[str, Any]:
-    return {
-        "id": id or f"msg_{uuid.uuid4().hex[:24]}",
-        "type": "message",
-        "role": "assistant",
-        "model": model,
-        "content": content,
-        "stop_reason": stop_reason,
-        "stop_sequence": None,
-        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
-    }
-
-
-def gemini_chunk(
-    text: str | None = None,
-    *,
-    thought: str | None = None,
-    function_call: Mapping[str, Any] | None = None,
-    finish_reason: str | None = None,
-    usage: Mapping[str, int] | None = None,
-    index: int = 0,
-    model: str = DEFAULT_GEMINI_MODEL,
-    id: str = _DEFAULT_GEMINI_ID,
-    candidates: Sequence[Mapping[str, Any]] | None = None,
-    parts: Sequence[Mapping[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """Build one Gemini ``GenerateContentResponse`` dict, for ``Reply.gemini_stream(events=...)``.
-
-    The candidate numbered ``index`` holds the parts given, in this order: a ``thought`` part,
-    a ``text`` part and a ``functionCall`` part (``{"name": ..., "args": {...}}``), then
-    ``finishReason`` when ``finish_reason`` is given (``"STOP"``, ``"SAFETY"``, ...).
-    ``usage`` is sent as ``usageMetadata``; ``parts`` replaces those parts with your own (Gemini
-    3's signed calls: :func:`gemini_function_call`), and ``candidates`` the candidate list.
-    """
-    if candidates is None:
-        built: list[dict[str, Any]] = []
-        if thought is not None:
-            built.append({"text": thought, "thought": True})
-        if text is not None:
-            built.append({"text": text})
-        if function_call is not None:
-            built.append({"functionCall": dict(function_call)})
-        if parts is not None:
-            built = _copies(parts)
-        candidate: dict[str, Any] = {"content": {"parts": built, "role": "model"}, "index": index}
-        if finish_reason is not None:
-            candidate["finishReason"] = finish_reason
-        candidates = [candidate]
-    chunk: dict[str, Any] = {
-        "candidates": [dict(candidate) for candidate in candidates],
-        "modelVersion": model,
-        "responseId": id,
-    }
-    if usage is not None:
-        chunk["usageMetadata"] = dict(usage)
-    return chunk
-
-
-def gemini_function_call(
-    name: str, args: Mapping[str, Any], *, signature: str | None = None
-) -> dict[str, Any]:
-    """A Gemini ``functionCall`` part, signed with ``signature`` as Gemini 3 signs the first
-    call of a step (``thoughtSignature``), for ``gemini_chunk(parts=...)``."""
-    part: dict[str, Any] = {"functionCall": {"name": name, "args": dict(args)}}
-    if signature is not None:
-        part["thoughtSignature"] = signature
-    return part
+# --- embeddings ------------------------------------------------------------------------------
 
 
 def embedding_for(text: str, dimensions: int = DEFAULT_EMBEDDING_DIMENSIONS) -> list[float]:
@@ -411,658 +171,6 @@ def embedding_for(text: str, dimensions: int = DEFAULT_EMBEDDING_DIMENSIONS) -> 
 def _float32(values: Sequence[float]) -> list[float]:
     """``values`` rounded to float32, as a base64 embedding carries them."""
     return list(struct.unpack(f"<{len(values)}f", struct.pack(f"<{len(values)}f", *values)))
-
-
-def _gemini_usage(prompt_tokens: int, candidates_tokens: int | None) -> dict[str, int]:
-    usage = {"promptTokenCount": prompt_tokens, "totalTokenCount": prompt_tokens}
-    if candidates_tokens is not None:
-        usage["candidatesTokenCount"] = candidates_tokens
-        usage["totalTokenCount"] += candidates_tokens
-    return usage
-
-
-def _usage(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
-    return {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion_tokens,
-        "total_tokens": prompt_tokens + completion_tokens,
-    }
-
-
-def _count_tokens(text: str) -> int:
-    """A rough token count: the number of words."""
-    return len(text.split())
-
-
-def _new_completion_id() -> str:
-    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
-
-
-def _new_gemini_id() -> str:
-    return uuid.uuid4().hex[:22]
-
-
-def _words(text: str) -> list[str]:
-    """Split ``text`` into word-sized pieces, each with its leading spaces; they join to it."""
-    return re.findall(r"\s*\S+|\s+", text)
-
-
-def _split_evenly(text: str, count: int) -> list[str]:
-    """Split ``text`` into exactly ``count`` pieces whose lengths differ by at most one."""
-    if count < 1:
-        raise ValueError(f"chunks must be at least 1, not {count}")
-    size, extra = divmod(len(text), count)
-    pieces: list[str] = []
-    start = 0
-    for i in range(count):
-        end = start + size + (1 if i < extra else 0)
-        pieces.append(text[start:end])
-        start = end
-    return pieces
-
-
-def _dump_json(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _encode_event(event: Mapping[str, Any] | str | bytes) -> bytes:
-    if isinstance(event, bytes):
-        return event
-    data = event.encode() if isinstance(event, str) else _dump_json(event)
-    return b"data: " + data + b"\n\n"
-
-
-def _merge_headers(defaults: Mapping[str, str], extra: Mapping[str, str] | None) -> dict[str, str]:
-    """``defaults`` updated by ``extra``, header names compared without case."""
-    extra = extra or {}
-    overridden = {name.lower() for name in extra}
-    merged = {name: value for name, value in defaults.items() if name.lower() not in overridden}
-    merged.update(extra)
-    return merged
-
-
-# --- Reply -------------------------------------------------------------------------------------
-
-
-def _to_offsets(value: Iterable[int]) -> tuple[int, ...]:
-    return tuple(value)
-
-
-def _to_headers(value: Mapping[str, str]) -> dict[str, str]:
-    return dict(value)
-
-
-@attrs.frozen
-class Reply:
-    """Exactly the bytes of one response, and how to deliver them.
-
-    ``status``, ``headers`` and ``body`` are sent as given; the server adds only ``Date``,
-    ``Server`` and the framing header chosen below (``Content-Length``,
-    ``Transfer-Encoding: chunked`` or ``Connection: close``).
-
-    Framing:
-
-    - ``chunked=True`` (the default): ``Transfer-Encoding: chunked``; each write is one HTTP
-      chunk, followed by the zero-length terminator. The connection stays open.
-    - ``chunked=False``: no length at all, ``Connection: close``; the body ends when the server
-      closes the connection.
-    - ``content_length=True`` overrides both: a ``Content-Length`` header, the connection stays
-      open. The JSON builders use this by default.
-
-    Faults:
-
-    - ``split_at``: body byte offsets where writes are split (each piece is one write, flushed
-      at once); or ``write_size``: split the body into writes of that many bytes. Without
-      either, the body goes out in one write (the SSE builders split after every event).
-    - ``delay``: seconds to sleep before every write after the first: a slow server.
-    - ``drop_after``: send only this many body bytes, then cut the connection (no chunked
-      terminator); with ``content_length=True`` the client sees a short body.
-    - ``repeat``: serve this reply to the next ``repeat`` requests.
-    """
-
-    status: int = 200
-    headers: Mapping[str, str] = attrs.field(factory=dict, converter=_to_headers)
-    body: bytes = b""
-    chunked: bool = attrs.field(default=True, kw_only=True)
-    content_length: bool = attrs.field(default=False, kw_only=True)
-    split_at: Sequence[int] = attrs.field(default=(), converter=_to_offsets, kw_only=True)
-    write_size: int | None = attrs.field(default=None, kw_only=True)
-    delay: float = attrs.field(default=0.0, kw_only=True)
-    drop_after: int | None = attrs.field(default=None, kw_only=True)
-    repeat: int = attrs.field(default=1, kw_only=True)
-
-    def __attrs_post_init__(self) -> None:
-        if not 100 <= self.status <= 999:
-            raise ValueError(f"status must be a three-digit HTTP status, not {self.status}")
-        if self.split_at and self.write_size is not None:
-            raise ValueError("give split_at or write_size, not both")
-        if self.write_size is not None and self.write_size < 1:
-            raise ValueError(f"write_size must be at least 1, not {self.write_size}")
-        if self.delay < 0:
-            raise ValueError(f"delay must not be negative, not {self.delay}")
-        if self.drop_after is not None and self.drop_after < 0:
-            raise ValueError(f"drop_after must not be negative, not {self.drop_after}")
-        if self.repeat < 1:
-            raise ValueError(f"repeat must be at least 1, not {self.repeat}")
-
-    @classmethod
-    def sse(
-        cls,
-        events: Iterable[Mapping[str, Any] | str | bytes],
-        *,
-        done: bool = True,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """A ``text/event-stream`` reply, one write per event unless told otherwise.
-
-        Each event is a dict (sent as ``data: <compact JSON>``), a str (sent as
-        ``data: <str>``) or bytes (sent as they are: comments, ``event:`` lines, broken
-        framing). ``done`` appends ``data: [DONE]``. ``faults`` are any other :class:`Reply`
-        keywords (``status``, ``split_at``, ``delay``, ``drop_after``, ``repeat``, ...).
-        """
-        encoded = [_encode_event(event) for event in events]
-        if done:
-            encoded.append(b"data: [DONE]\n\n")
-        if "split_at" not in faults and "write_size" not in faults:
-            ends: list[int] = []
-            offset = 0
-            for event in encoded:
-                offset += len(event)
-                ends.append(offset)
-            faults["split_at"] = ends
-        defaults = {"Content-Type": _SSE_CONTENT_TYPE, "Cache-Control": "no-cache"}
-        return cls(headers=_merge_headers(defaults, headers), body=b"".join(encoded), **faults)
-
-    @classmethod
-    def openai_stream(
-        cls,
-        text: str,
-        *,
-        chunks: int | None = None,
-        model: str = DEFAULT_MODEL,
-        finish_reason: str | None = "stop",
-        include_usage: bool = False,
-        prompt_tokens: int = 0,
-        done: bool = True,
-        id: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """An OpenAI chat completion stream that says ``text``.
-
-        The first chunk carries ``role: "assistant"``, then ``text`` follows in ``chunks``
-        nearly equal pieces (by default, one piece per word), then an empty delta with
-        ``finish_reason`` (none if it is ``None``). ``include_usage`` adds a last chunk with no
-        choices and a ``usage`` object (as for ``stream_options.include_usage``), counting
-        words as tokens. ``done`` ends with ``data: [DONE]``. ``faults`` as in :meth:`sse`.
-        """
-        pieces = _words(text) if chunks is None else _split_evenly(text, chunks)
-        common: dict[str, Any] = {
-            "model": model,
-            "id": id or _new_completion_id(),
-            "created": int(time.time()),
-        }
-        events = [openai_chunk(role="assistant", content="", **common)]
-        events += [openai_chunk(content=piece, **common) for piece in pieces]
-        if finish_reason is not None:
-            events.append(openai_chunk(finish_reason=finish_reason, **common))
-        if include_usage:
-            for event in events:
-                event["usage"] = None
-            usage = _usage(prompt_tokens, _count_tokens(text))
-            events.append(openai_chunk(choices=[], usage=usage, **common))
-        return cls.sse(events, done=done, headers=headers, **faults)
-
-    @classmethod
-    def openai_completion(
-        cls,
-        text: str | Sequence[Mapping[str, Any]],
-        *,
-        model: str = DEFAULT_MODEL,
-        finish_reason: str = "stop",
-        prompt_tokens: int = 0,
-        id: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """A non-streamed OpenAI ``chat.completion`` whose message says ``text``.
-
-        ``text`` may be a list of typed content blocks, as Mistral's magistral models send
-        (see :func:`openai_chunk`). ``usage`` counts words as tokens. ``faults`` as in
-        :meth:`sse`.
-        """
-        content = text if isinstance(text, str) else _copies(text)
-        words = text if isinstance(text, str) else ""
-        body = {
-            "id": id or _new_completion_id(),
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": content},
-                    "finish_reason": finish_reason,
-                }
-            ],
-            "usage": _usage(prompt_tokens, _count_tokens(words)),
-        }
-        return cls.json(body, headers=headers, **faults)
-
-    @classmethod
-    def anthropic_stream(
-        cls,
-        text: str = "",
-        *,
-        chunks: int | None = None,
-        content: Sequence[Mapping[str, Any]] | None = None,
-        model: str = DEFAULT_ANTHROPIC_MODEL,
-        stop_reason: str | None = AUTO,
-        input_tokens: int = 0,
-        done: bool = True,
-        id: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """An Anthropic Messages stream that says ``text``, as ``/v1/messages`` sends it.
-
-        ``message_start`` (with ``input_tokens``), a ``ping``, one text block whose deltas are
-        ``text`` in ``chunks`` nearly equal pieces (by default one per word), ``message_delta``
-        with ``stop_reason`` (none if it is ``None``) and the output tokens (words), then
-        ``message_stop`` unless ``done`` is false.
-
-        ``content`` replaces the text block with blocks of your own, streamed as Anthropic
-        streams them: text and thinking (:func:`anthropic_thinking`) word by word, then the
-        signature; a tool's input (:func:`anthropic_tool_use`) as JSON in pieces; others
-        (:func:`anthropic_redacted_thinking`, server-tool results) whole. ``stop_reason``
-        :data:`AUTO` is ``tool_use`` when the content calls a tool, else ``end_turn``.
-        ``faults`` as in :meth:`sse`.
-        """
-        if content is None:
-            pieces = _words(text) if chunks is None else _split_evenly(text, chunks)
-            block_events = [
-                anthropic_event(
-                    "content_block_start", index=0, content_block={"type": "text", "text": ""}
-                ),
-                anthropic_event("ping"),
-            ]
-            block_events += [
-                anthropic_event(
-                    "content_block_delta", index=0, delta={"type": "text_delta", "text": piece}
-                )
-                for piece in pieces
-            ]
-            block_events.append(anthropic_event("content_block_stop", index=0))
-            content = ()
-        else:
-            block_events = [anthropic_event("ping")]
-            for index, block in enumerate(content):
-                block_events += _anthropic_block_events(index, block)
-            text = " ".join(
-                str(block.get("text") or block.get("thinking") or "") for block in content
-            )
-        start = _anthropic_message(
-            model=model,
-            id=id,
-            content=[],
-            stop_reason=None,
-            input_tokens=input_tokens,
-            output_tokens=1,
-        )
-        events = [anthropic_event("message_start", message=start), *block_events]
-        events.append(
-            anthropic_event(
-                "message_delta",
-                delta={"stop_reason": _stop_reason(stop_reason, content), "stop_sequence": None},
-                usage={"output_tokens": _count_tokens(text)},
-            )
-        )
-        if done:
-            events.append(anthropic_event("message_stop"))
-        return cls.sse(events, done=False, headers=headers, **faults)
-
-    @classmethod
-    def anthropic_message(
-        cls,
-        text: str = "",
-        *,
-        content: Sequence[Mapping[str, Any]] | None = None,
-        model: str = DEFAULT_ANTHROPIC_MODEL,
-        stop_reason: str = AUTO,
-        input_tokens: int = 0,
-        id: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """A non-streamed Anthropic message whose one text block says ``text``.
-
-        ``content`` replaces that block with blocks of your own (:func:`anthropic_thinking`,
-        :func:`anthropic_redacted_thinking`, :func:`anthropic_tool_use`, text blocks);
-        ``stop_reason`` :data:`AUTO` is ``tool_use`` when they call a tool, else ``end_turn``.
-        ``usage`` counts words as output tokens. ``faults`` as in :meth:`sse`.
-        """
-        blocks = [{"type": "text", "text": text}] if content is None else _copies(content)
-        body = _anthropic_message(
-            model=model,
-            id=id,
-            content=blocks,
-            stop_reason=_stop_reason(stop_reason, blocks),
-            input_tokens=input_tokens,
-            output_tokens=_count_tokens(text),
-        )
-        return cls.json(body, headers=headers, **faults)
-
-    @classmethod
-    def anthropic_error(
-        cls,
-        status: int,
-        message: str = "Simulated error from llmclient.testing",
-        *,
-        error_type: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """An Anthropic error reply: ``{"type": "error", "error": {"type", "message"}}``.
-
-        ``error_type`` defaults to Anthropic's name for ``status`` (``overloaded_error`` for
-        529, ``api_error`` for other 5xx, ...). ``faults`` as in :meth:`sse`.
-        """
-        if error_type is None:
-            fallback = "api_error" if status >= 500 else "invalid_request_error"
-            error_type = _ERROR_TYPES.get(status, fallback)
-        body = {"type": "error", "error": {"type": error_type, "message": message}}
-        return cls.json(body, status, headers, **faults)
-
-    @classmethod
-    def gemini_stream(
-        cls,
-        text: str = "",
-        *,
-        chunks: int | None = None,
-        model: str = DEFAULT_GEMINI_MODEL,
-        finish_reason: str | None = "STOP",
-        prompt_tokens: int = 0,
-        events: Iterable[Mapping[str, Any] | bytes] | None = None,
-        id: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """A Gemini ``streamGenerateContent?alt=sse`` reply that says ``text``.
-
-        Events are framed as Gemini frames them, ``data: <JSON>`` and ``\\r\\n\\r\\n``, one write
-        each. ``text`` goes out in ``chunks`` nearly equal pieces (by default one per word),
-        each event carrying running ``usageMetadata``; the last one has ``finishReason`` (none
-        if it is ``None``: the stream then ends without its terminal marker) and the final
-        counts, words counted as tokens. ``events`` replaces the built events with your own
-        (:func:`gemini_chunk` dicts, or bytes sent as they are). ``faults`` as in :meth:`sse`.
-        """
-        if events is None:
-            pieces = _words(text) if chunks is None else _split_evenly(text, chunks)
-            common: dict[str, Any] = {"model": model, "id": id or _new_gemini_id()}
-            built = [
-                gemini_chunk(piece, usage=_gemini_usage(prompt_tokens, None), **common)
-                for piece in pieces or [""]
-            ]
-            built[-1] = gemini_chunk(
-                pieces[-1] if pieces else "",
-                finish_reason=finish_reason,
-                usage=_gemini_usage(prompt_tokens, _count_tokens(text)),
-                **common,
-            )
-            events = built
-        encoded = [
-            event if isinstance(event, bytes) else b"data: " + _dump_json(event) + b"\r\n\r\n"
-            for event in events
-        ]
-        return cls.sse(encoded, done=False, headers=headers, **faults)
-
-    @classmethod
-    def gemini_response(
-        cls,
-        text: str,
-        *,
-        model: str = DEFAULT_GEMINI_MODEL,
-        finish_reason: str = "STOP",
-        prompt_tokens: int = 0,
-        thought: str | None = None,
-        parts: Sequence[Mapping[str, Any]] | None = None,
-        id: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """A non-streamed Gemini ``generateContent`` answer whose candidate says ``text``.
-
-        ``thought`` adds a thought part before the text; ``parts`` replaces the parts with
-        your own (:func:`gemini_function_call`). ``usageMetadata`` counts words as tokens.
-        ``faults`` as in :meth:`sse`.
-        """
-        body = gemini_chunk(
-            text,
-            thought=thought,
-            parts=parts,
-            finish_reason=finish_reason,
-            usage=_gemini_usage(prompt_tokens, _count_tokens(text)),
-            model=model,
-            id=id or _new_gemini_id(),
-        )
-        return cls.json(body, headers=headers, **faults)
-
-    @classmethod
-    def gemini_error(
-        cls,
-        status: int,
-        message: str = "Simulated error from llmclient.testing",
-        *,
-        grpc_status: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """A Gemini error reply: ``{"error": {"code", "message", "status"}}``.
-
-        ``grpc_status`` defaults to Google's name for ``status`` (``RESOURCE_EXHAUSTED`` for
-        429, ``UNAVAILABLE`` for 503, ...). ``faults`` as in :meth:`sse`.
-        """
-        if grpc_status is None:
-            grpc_status = _GRPC_STATUSES.get(status, "INTERNAL" if status >= 500 else "UNKNOWN")
-        body = {"error": {"code": status, "message": message, "status": grpc_status}}
-        return cls.json(body, status, headers, **faults)
-
-    @classmethod
-    def openai_embeddings(
-        cls,
-        vectors: Sequence[Sequence[float]],
-        *,
-        model: str = DEFAULT_EMBEDDING_MODEL,
-        encoding_format: str = "float",
-        prompt_tokens: int = 0,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """An OpenAI embeddings answer holding ``vectors``, in order, with their ``usage``.
-
-        With ``encoding_format="base64"`` each vector is sent as OpenAI sends it then: base64
-        of its little-endian float32 values. ``faults`` as in :meth:`sse`.
-        """
-        data = [
-            {
-                "object": "embedding",
-                "index": index,
-                "embedding": (
-                    base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
-                    if encoding_format == "base64"
-                    else list(vector)
-                ),
-            }
-            for index, vector in enumerate(vectors)
-        ]
-        body = {
-            "object": "list",
-            "data": data,
-            "model": model,
-            "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens},
-        }
-        return cls.json(body, headers=headers, **faults)
-
-    @classmethod
-    def gemini_embeddings(
-        cls,
-        vectors: Sequence[Sequence[float]],
-        *,
-        batch: bool = True,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """A Gemini ``:batchEmbedContents`` answer, ``{"embeddings": [{"values": [...]}]}``, or
-        with ``batch=False`` an ``:embedContent`` one, ``{"embedding": {"values": [...]}}``,
-        which holds exactly one vector. ``faults`` as in :meth:`sse`.
-        """
-        if batch:
-            body: dict[str, Any] = {"embeddings": [{"values": list(v)} for v in vectors]}
-        else:
-            if len(vectors) != 1:
-                raise ValueError(f"an embedContent answer holds one vector, not {len(vectors)}")
-            body = {"embedding": {"values": list(vectors[0])}}
-        return cls.json(body, headers=headers, **faults)
-
-    @classmethod
-    def openai_models(
-        cls,
-        ids: Iterable[str],
-        *,
-        owned_by: str = "system",
-        created: int = 1_700_000_000,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """An OpenAI model list, ``{"object": "list", "data": [{"id", "object", "created",
-        "owned_by"}]}``. ``faults`` as in :meth:`sse`."""
-        data = [
-            {"id": id, "object": "model", "created": created, "owned_by": owned_by} for id in ids
-        ]
-        return cls.json({"object": "list", "data": data}, headers=headers, **faults)
-
-    @classmethod
-    def anthropic_models(
-        cls,
-        ids: Iterable[str],
-        *,
-        has_more: bool = False,
-        created_at: str = "2025-01-01T00:00:00Z",
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """One page of Anthropic's model list: ``{"data": [{"type", "id", "display_name",
-        "created_at"}], "has_more", "first_id", "last_id"}``. The client asks for the next
-        page with ``after_id=<last_id>`` while ``has_more``. ``faults`` as in :meth:`sse`."""
-        data = [
-            {
-                "type": "model",
-                "id": id,
-                "display_name": id.replace("-", " ").title(),
-                "created_at": created_at,
-            }
-            for id in ids
-        ]
-        body = {
-            "data": data,
-            "has_more": has_more,
-            "first_id": data[0]["id"] if data else None,
-            "last_id": data[-1]["id"] if data else None,
-        }
-        return cls.json(body, headers=headers, **faults)
-
-    @classmethod
-    def gemini_models(
-        cls,
-        ids: Iterable[str],
-        *,
-        next_page_token: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """One page of Gemini's model list: ``{"models": [{"name": "models/<id>", ...}],
-        "nextPageToken"}``; the client asks for the next page with ``pageToken`` while there is
-        a token. ``faults`` as in :meth:`sse`."""
-        models = [
-            {
-                "name": f"models/{id}",
-                "displayName": id.replace("-", " ").title(),
-                "supportedGenerationMethods": (
-                    ["embedContent"] if "embedding" in id else ["generateContent"]
-                ),
-            }
-            for id in ids
-        ]
-        body: dict[str, Any] = {"models": models}
-        if next_page_token is not None:
-            body["nextPageToken"] = next_page_token
-        return cls.json(body, headers=headers, **faults)
-
-    @classmethod
-    def json(
-        cls,
-        body: Any,
-        status: int = 200,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """A JSON reply with ``Content-Length`` (unless ``content_length=False`` is passed).
-
-        ``faults`` as in :meth:`sse`.
-        """
-        faults.setdefault("content_length", True)
-        merged = _merge_headers({"Content-Type": _JSON_CONTENT_TYPE}, headers)
-        return cls(status, merged, _dump_json(body), **faults)
-
-    @classmethod
-    def error(
-        cls,
-        status: int,
-        message: str = "Simulated error from llmclient.testing",
-        *,
-        error_type: str | None = None,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        **faults: Any,
-    ) -> Reply:
-        """An OpenAI-style error reply: ``{"error": {"message", "type", "param", "code"}}``.
-
-        ``error_type`` defaults to OpenAI's name for ``status`` (``rate_limit_error`` for 429,
-        ``server_error`` for other 5xx, ...). For example ``Reply.error(429, headers={
-        "retry-after": "0"}, repeat=2)`` refuses the next two requests. ``faults`` as in
-        :meth:`sse`.
-        """
-        if error_type is None:
-            fallback = "server_error" if status >= 500 else "invalid_request_error"
-            error_type = _ERROR_TYPES.get(status, fallback)
-        body = openai_error_event(message, error_type, code)
-        return cls.json(body, status, headers, **faults)
-
-
-def _cut_points(reply: Reply) -> list[int]:
-    size = len(reply.body)
-    if reply.write_size is not None:
-        return list(range(reply.write_size, size, reply.write_size))
-    return sorted({offset for offset in reply.split_at if 0 < offset < size})
-
-
-def _body_writes(reply: Reply) -> tuple[list[bytes], bool]:
-    """The body pieces to write, and whether to cut the connection after them."""
-    cuts = _cut_points(reply)
-    body = reply.body
-    pieces = [body[start:end] for start, end in zip([0, *cuts], [*cuts, len(body)], strict=True)]
-    pieces = [piece for piece in pieces if piece]
-    if reply.drop_after is None:
-        return pieces, False
-    kept: list[bytes] = []
-    budget = reply.drop_after
-    for piece in pieces:
-        if budget <= 0:
-            break
-        kept.append(piece[:budget])
-        budget -= len(kept[-1])
-    return kept, True
 
 
 # --- requests and default answers --------------------------------------------------------------
@@ -1117,7 +225,7 @@ def _count_prompt_tokens(messages: Any) -> int:
     if not isinstance(messages, list):
         return 0
     contents = (message.get("content") for message in messages if isinstance(message, dict))
-    return sum(_count_tokens(content) for content in contents if isinstance(content, str))
+    return sum(count_tokens(content) for content in contents if isinstance(content, str))
 
 
 def _answer_anthropic_messages(request: RecordedRequest, server: LocalServer) -> Reply:
@@ -1145,11 +253,11 @@ def _answer_anthropic_messages(request: RecordedRequest, server: LocalServer) ->
 def _count_anthropic_tokens(content: Any) -> int:
     """A rough token count of Anthropic content: a string, or a list of blocks with text."""
     if isinstance(content, str):
-        return _count_tokens(content)
+        return count_tokens(content)
     if not isinstance(content, list):
         return 0
     texts = (block.get("text") for block in content if isinstance(block, dict))
-    return sum(_count_tokens(text) for text in texts if isinstance(text, str))
+    return sum(count_tokens(text) for text in texts if isinstance(text, str))
 
 
 def _answer_gemini(request: RecordedRequest, server: LocalServer) -> Reply:
@@ -1166,7 +274,7 @@ def _answer_gemini(request: RecordedRequest, server: LocalServer) -> Reply:
     for content in payload.get("contents") or ():
         parts = content.get("parts") if isinstance(content, dict) else None
         texts = (part.get("text") for part in parts or () if isinstance(part, dict))
-        prompt_tokens += sum(_count_tokens(text) for text in texts if isinstance(text, str))
+        prompt_tokens += sum(count_tokens(text) for text in texts if isinstance(text, str))
     if found and found["method"] == "streamGenerateContent":
         return Reply.gemini_stream(
             server.default_text, model=model, prompt_tokens=prompt_tokens, delay=server.stream_delay
@@ -1203,7 +311,7 @@ def _answer_openai_embeddings(request: RecordedRequest, server: LocalServer) -> 
         [embedding_for(text, dimensions) for text in texts],
         model=model if isinstance(model, str) else DEFAULT_EMBEDDING_MODEL,
         encoding_format=encoding_format,
-        prompt_tokens=sum(_count_tokens(text) for text in texts),
+        prompt_tokens=sum(count_tokens(text) for text in texts),
     )
 
 
@@ -1414,7 +522,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._write_body(reply)
 
     def _write_body(self, reply: Reply) -> None:
-        pieces, drop = _body_writes(reply)
+        pieces, drop = body_writes(reply)
         framed = reply.chunked and not reply.content_length
         writes = [b"%x\r\n%s\r\n" % (len(p), p) for p in pieces] if framed else pieces
         if framed and not drop:
@@ -1644,3 +752,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
     return 0
+
+
+# Named where users import them from, as in reprs, pickles and help().
+for _public in (
+    Reply,
+    anthropic_event,
+    anthropic_redacted_thinking,
+    anthropic_thinking,
+    anthropic_tool_use,
+    gemini_chunk,
+    gemini_function_call,
+    openai_chunk,
+    openai_error_event,
+):
+    _public.__module__ = __name__
+del _public
