@@ -66,24 +66,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
-import json
-import math
-import re
 import socket
 import socketserver
-import struct
 import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
-
-import attrs
 
 from ._anthropic import (
     AUTO,
@@ -93,10 +85,13 @@ from ._anthropic import (
     anthropic_thinking,
     anthropic_tool_use,
 )
+from ._embeddings import DEFAULT_EMBEDDING_DIMENSIONS, embedding_for
 from ._gemini import DEFAULT_GEMINI_MODEL, gemini_chunk, gemini_function_call
+from ._models import DEFAULT_MODEL_IDS
 from ._openai import DEFAULT_EMBEDDING_MODEL, DEFAULT_MODEL, openai_chunk, openai_error_event
 from ._reply import Reply, body_writes
-from ._wire import count_tokens
+from ._request import RecordedRequest
+from ._routes import default_reply
 
 __all__ = [
     "AUTO",
@@ -122,16 +117,6 @@ __all__ = [
     "openai_error_event",
 ]
 
-DEFAULT_EMBEDDING_DIMENSIONS = 8
-"""How many values the vectors of :func:`embedding_for` have unless ``dimensions`` is asked for."""
-
-DEFAULT_MODEL_IDS: Mapping[str, tuple[str, ...]] = {
-    "openai": (DEFAULT_MODEL, "gpt-4o", DEFAULT_EMBEDDING_MODEL),
-    "anthropic": (DEFAULT_ANTHROPIC_MODEL, "claude-sonnet-4-20250514"),
-    "gemini": (DEFAULT_GEMINI_MODEL, "gemini-2.5-pro", "gemini-embedding-001"),
-}
-"""The models ``GET .../models`` lists, by the shape it answers in."""
-
 DEFAULT_TEXT = (
     "Once upon a time, in a small town by the sea, there lived a lighthouse keeper named Ada "
     "who collected stories from passing ships. Every night she climbed the winding stairs, lit "
@@ -145,264 +130,6 @@ DEFAULT_TEXT = (
 _POLL_INTERVAL = 0.05  # how soon the accept loop notices stop()
 _JOIN_TIMEOUT = 5.0  # how long stop() waits for all threads, in total
 _MAX_LINE = 65537
-
-
-# --- embeddings ------------------------------------------------------------------------------
-
-
-def embedding_for(text: str, dimensions: int = DEFAULT_EMBEDDING_DIMENSIONS) -> list[float]:
-    """The vector a :class:`LocalServer` answers for ``text``: the same text always gets the
-    same vector, and different texts different ones.
-
-    It has unit length, and every value is a float32, so it is the same after the trip through
-    ``encoding_format="base64"``.
-    """
-    if dimensions < 1:
-        raise ValueError(f"dimensions must be at least 1, not {dimensions}")
-    digest = b""
-    while len(digest) < 4 * dimensions:
-        digest += hashlib.sha256(f"{len(digest)}:{text}".encode()).digest()
-    words = struct.unpack(f"<{dimensions}I", digest[: 4 * dimensions])
-    raw = [word / 2**31 - 1.0 for word in words]
-    norm = math.sqrt(sum(value * value for value in raw)) or 1.0
-    return _float32([value / norm for value in raw])
-
-
-def _float32(values: Sequence[float]) -> list[float]:
-    """``values`` rounded to float32, as a base64 embedding carries them."""
-    return list(struct.unpack(f"<{len(values)}f", struct.pack(f"<{len(values)}f", *values)))
-
-
-# --- requests and default answers --------------------------------------------------------------
-
-
-@attrs.frozen
-class RecordedRequest:
-    """One request as the server received it. Header names are lower-cased."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        """The body, parsed as JSON."""
-        return json.loads(self.body)
-
-
-_Route = Callable[[RecordedRequest, "LocalServer"], Reply]
-
-
-def _answer_openai_chat(request: RecordedRequest, server: LocalServer) -> Reply:
-    """Say ``server.default_text`` the way OpenAI's chat completions endpoint would."""
-    try:
-        payload = request.json()
-    except ValueError:
-        payload = None
-    if not isinstance(payload, dict):
-        message = "We could not parse the JSON body of your request."
-        return Reply.error(400, message, headers={"Connection": "close"})
-    model = payload.get("model")
-    model = model if isinstance(model, str) else DEFAULT_MODEL
-    prompt_tokens = _count_prompt_tokens(payload.get("messages"))
-    if payload.get("stream") is not True:
-        return Reply.openai_completion(
-            server.default_text, model=model, prompt_tokens=prompt_tokens
-        )
-    options = payload.get("stream_options")
-    include_usage = isinstance(options, dict) and options.get("include_usage") is True
-    return Reply.openai_stream(
-        server.default_text,
-        model=model,
-        include_usage=include_usage,
-        prompt_tokens=prompt_tokens,
-        delay=server.stream_delay,
-    )
-
-
-def _count_prompt_tokens(messages: Any) -> int:
-    """A rough token count of the messages' text contents."""
-    if not isinstance(messages, list):
-        return 0
-    contents = (message.get("content") for message in messages if isinstance(message, dict))
-    return sum(count_tokens(content) for content in contents if isinstance(content, str))
-
-
-def _answer_anthropic_messages(request: RecordedRequest, server: LocalServer) -> Reply:
-    """Say ``server.default_text`` the way Anthropic's Messages endpoint would."""
-    try:
-        payload = request.json()
-    except ValueError:
-        payload = None
-    if not isinstance(payload, dict):
-        message = "There was an issue with the format or content of your request."
-        return Reply.anthropic_error(400, message, headers={"Connection": "close"})
-    model = payload.get("model")
-    model = model if isinstance(model, str) else DEFAULT_ANTHROPIC_MODEL
-    input_tokens = _count_anthropic_tokens(payload.get("system"))
-    for message in payload.get("messages") or ():
-        if isinstance(message, dict):
-            input_tokens += _count_anthropic_tokens(message.get("content"))
-    if payload.get("stream") is not True:
-        return Reply.anthropic_message(server.default_text, model=model, input_tokens=input_tokens)
-    return Reply.anthropic_stream(
-        server.default_text, model=model, input_tokens=input_tokens, delay=server.stream_delay
-    )
-
-
-def _count_anthropic_tokens(content: Any) -> int:
-    """A rough token count of Anthropic content: a string, or a list of blocks with text."""
-    if isinstance(content, str):
-        return count_tokens(content)
-    if not isinstance(content, list):
-        return 0
-    texts = (block.get("text") for block in content if isinstance(block, dict))
-    return sum(count_tokens(text) for text in texts if isinstance(text, str))
-
-
-def _answer_gemini(request: RecordedRequest, server: LocalServer) -> Reply:
-    """Say ``server.default_text`` the way Gemini's generateContent endpoints would."""
-    found = _GEMINI_PATH.fullmatch(urlsplit(request.path).path)
-    model = found["model"] if found else DEFAULT_GEMINI_MODEL
-    try:
-        payload = request.json()
-    except ValueError:
-        payload = None
-    if not isinstance(payload, dict):
-        return Reply.gemini_error(400, "Invalid JSON payload received.")
-    prompt_tokens = 0
-    for content in payload.get("contents") or ():
-        parts = content.get("parts") if isinstance(content, dict) else None
-        texts = (part.get("text") for part in parts or () if isinstance(part, dict))
-        prompt_tokens += sum(count_tokens(text) for text in texts if isinstance(text, str))
-    if found and found["method"] == "streamGenerateContent":
-        return Reply.gemini_stream(
-            server.default_text, model=model, prompt_tokens=prompt_tokens, delay=server.stream_delay
-        )
-    return Reply.gemini_response(server.default_text, model=model, prompt_tokens=prompt_tokens)
-
-
-def _json_object(request: RecordedRequest) -> dict[str, Any] | None:
-    try:
-        payload = request.json()
-    except ValueError:
-        return None
-    return payload if isinstance(payload, dict) else None
-
-
-def _answer_openai_embeddings(request: RecordedRequest, server: LocalServer) -> Reply:
-    """Embed each input with :func:`embedding_for`, as OpenAI's embeddings endpoint answers."""
-    payload = _json_object(request)
-    if payload is None:
-        message = "We could not parse the JSON body of your request."
-        return Reply.error(400, message, headers={"Connection": "close"})
-    texts = payload.get("input")
-    texts = [texts] if isinstance(texts, str) else texts
-    if not texts or not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-        return Reply.error(400, "'input' must be a string or a non-empty array of strings.")
-    dimensions = payload.get("dimensions", DEFAULT_EMBEDDING_DIMENSIONS)
-    if isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1:
-        return Reply.error(400, f"Invalid 'dimensions': {dimensions!r}.")
-    encoding_format = payload.get("encoding_format") or "float"
-    if encoding_format not in ("float", "base64"):
-        return Reply.error(400, f"Invalid 'encoding_format': {encoding_format!r}.")
-    model = payload.get("model")
-    return Reply.openai_embeddings(
-        [embedding_for(text, dimensions) for text in texts],
-        model=model if isinstance(model, str) else DEFAULT_EMBEDDING_MODEL,
-        encoding_format=encoding_format,
-        prompt_tokens=sum(count_tokens(text) for text in texts),
-    )
-
-
-def _answer_gemini_embeddings(request: RecordedRequest, server: LocalServer) -> Reply:
-    """Embed each text with :func:`embedding_for`, as Gemini's ``:embedContent`` and
-    ``:batchEmbedContents`` answer; a batch request naming another model is refused."""
-    found = _GEMINI_EMBED_PATH.fullmatch(urlsplit(request.path).path)
-    assert found is not None  # the route matched this pattern
-    payload = _json_object(request)
-    if payload is None:
-        return Reply.gemini_error(400, "Invalid JSON payload received.")
-    batch = found["method"] == "batchEmbedContents"
-    requests = payload.get("requests") if batch else [payload]
-    if not isinstance(requests, list) or not requests:
-        return Reply.gemini_error(400, "* BatchEmbedContentsRequest.requests: is empty")
-    vectors: list[list[float]] = []
-    for number, item in enumerate(requests):
-        if not isinstance(item, dict):
-            return Reply.gemini_error(400, f"Invalid value at 'requests[{number}]'.")
-        if batch and item.get("model") != f"models/{found['model']}":
-            message = f"Model in request {number} does not match the model in the URL."
-            return Reply.gemini_error(400, message)
-        content = item.get("content")
-        parts = content.get("parts") if isinstance(content, dict) else None
-        texts = [part.get("text") if isinstance(part, dict) else None for part in parts or ()]
-        text = "".join(text for text in texts if isinstance(text, str))
-        if not texts or not all(isinstance(text, str) for text in texts):
-            return Reply.gemini_error(400, "* EmbedContentRequest.content: contents is not set")
-        dimensions = item.get("outputDimensionality", DEFAULT_EMBEDDING_DIMENSIONS)
-        if isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1:
-            return Reply.gemini_error(400, f"Invalid outputDimensionality: {dimensions!r}.")
-        vectors.append(embedding_for(text, dimensions))
-    return Reply.gemini_embeddings(vectors, batch=batch)
-
-
-def _answer_models(request: RecordedRequest, server: LocalServer) -> Reply:
-    """List :data:`DEFAULT_MODEL_IDS` in one page, in the shape the request's headers ask for:
-    Anthropic's with ``anthropic-version``, Gemini's with ``x-goog-api-key`` or Gemini's query
-    parameters, else OpenAI's."""
-    query = parse_qs(urlsplit(request.path).query)
-    if "anthropic-version" in request.headers:
-        return Reply.anthropic_models(DEFAULT_MODEL_IDS["anthropic"])
-    if "x-goog-api-key" in request.headers or query.keys() & {"key", "pageSize", "pageToken"}:
-        return Reply.gemini_models(DEFAULT_MODEL_IDS["gemini"])
-    return Reply.openai_models(DEFAULT_MODEL_IDS["openai"])
-
-
-def _answer_unknown(request: RecordedRequest) -> Reply:
-    path = urlsplit(request.path).path
-    message = f"Invalid URL ({request.method} {path})"
-    return Reply.error(404, message, error_type="invalid_request_error")
-
-
-_ROUTES: dict[tuple[str, str], _Route] = {
-    ("POST", "/v1/chat/completions"): _answer_openai_chat,
-    ("POST", "/v1/messages"): _answer_anthropic_messages,
-    ("POST", "/v1/embeddings"): _answer_openai_embeddings,
-}
-"""The default answer for each (method, path); other dialects add their endpoints here."""
-
-_GEMINI_PATH = re.compile(
-    r".*/models/(?P<model>[^/]+):(?P<method>generateContent|streamGenerateContent)"
-)
-
-_AZURE_PATH = re.compile(r".*/openai/deployments/[^/]+/chat/completions")
-
-_GEMINI_EMBED_PATH = re.compile(
-    r".*/models/(?P<model>[^/]+):(?P<method>embedContent|batchEmbedContents)"
-)
-
-_AZURE_EMBED_PATH = re.compile(r".*/openai/deployments/[^/]+/embeddings")
-
-_MODELS_PATH = re.compile(r".*/models")
-
-_PATTERN_ROUTES: list[tuple[str, re.Pattern[str], _Route]] = [
-    ("POST", _GEMINI_PATH, _answer_gemini),
-    ("POST", _AZURE_PATH, _answer_openai_chat),
-    ("POST", _GEMINI_EMBED_PATH, _answer_gemini_embeddings),
-    ("POST", _AZURE_EMBED_PATH, _answer_openai_embeddings),
-    ("GET", _MODELS_PATH, _answer_models),
-]
-"""Default answers for paths with a variable part (a model name), tried after ``_ROUTES``."""
-
-
-def _find_route(method: str, path: str) -> _Route | None:
-    route = _ROUTES.get((method, path))
-    if route is None:
-        for route_method, pattern, answer in _PATTERN_ROUTES:
-            if route_method == method and pattern.fullmatch(path):
-                return answer
-    return route
 
 
 # --- HTTP plumbing -----------------------------------------------------------------------------
@@ -680,8 +407,7 @@ class LocalServer:
             scripted = self._take_queued()
         if scripted is not None:
             return scripted
-        route = _find_route(request.method, urlsplit(request.path).path)
-        return _answer_unknown(request) if route is None else route(request, self)
+        return default_reply(request, self)
 
     def _take_queued(self) -> Reply | None:
         if not self._replies:
@@ -756,11 +482,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # Named where users import them from, as in reprs, pickles and help().
 for _public in (
+    RecordedRequest,
     Reply,
     anthropic_event,
     anthropic_redacted_thinking,
     anthropic_thinking,
     anthropic_tool_use,
+    embedding_for,
     gemini_chunk,
     gemini_function_call,
     openai_chunk,
