@@ -11,7 +11,7 @@ from ._anthropic import DEFAULT_ANTHROPIC_MODEL
 from ._gemini import DEFAULT_GEMINI_MODEL
 from ._openai import DEFAULT_MODEL
 from ._reply import Reply
-from ._request import Defaults, RecordedRequest, json_object
+from ._request import Defaults, RecordedRequest, json_object, string_or
 from ._wire import count_tokens
 
 GEMINI_PATH = re.compile(
@@ -25,8 +25,7 @@ def answer_openai(request: RecordedRequest, server: Defaults) -> Reply:
     if payload is None:
         message = "We could not parse the JSON body of your request."
         return Reply.error(400, message, headers={"Connection": "close"})
-    model = payload.get("model")
-    model = model if isinstance(model, str) else DEFAULT_MODEL
+    model = string_or(payload, "model", DEFAULT_MODEL)
     prompt_tokens = _count_prompt_tokens(payload.get("messages"))
     if payload.get("stream") is not True:
         return Reply.openai_completion(
@@ -49,8 +48,7 @@ def answer_anthropic(request: RecordedRequest, server: Defaults) -> Reply:
     if payload is None:
         message = "There was an issue with the format or content of your request."
         return Reply.anthropic_error(400, message, headers={"Connection": "close"})
-    model = payload.get("model")
-    model = model if isinstance(model, str) else DEFAULT_ANTHROPIC_MODEL
+    model = string_or(payload, "model", DEFAULT_ANTHROPIC_MODEL)
     input_tokens = _count_anthropic_tokens(payload.get("system"))
     for message in payload.get("messages") or ():
         if isinstance(message, dict):

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ._openai import DEFAULT_EMBEDDING_MODEL
 from ._reply import Reply
-from ._request import Defaults, RecordedRequest, json_object
+from ._request import Defaults, RecordedRequest, json_object, string_or
 from ._wire import count_tokens
 
 DEFAULT_EMBEDDING_DIMENSIONS = 8
@@ -58,10 +58,9 @@ def answer_openai(request: RecordedRequest, server: Defaults) -> Reply:
     encoding_format = payload.get("encoding_format") or "float"
     if encoding_format not in ("float", "base64"):
         return Reply.error(400, f"Invalid 'encoding_format': {encoding_format!r}.")
-    model = payload.get("model")
     return Reply.openai_embeddings(
         [embedding_for(text, dimensions) for text in texts],
-        model=model if isinstance(model, str) else DEFAULT_EMBEDDING_MODEL,
+        model=string_or(payload, "model", DEFAULT_EMBEDDING_MODEL),
         encoding_format=encoding_format,
         prompt_tokens=sum(count_tokens(text) for text in texts),
     )

@@ -37,3 +37,9 @@ def json_object(request: RecordedRequest) -> dict[str, Any] | None:
     except ValueError:
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def string_or(payload: dict[str, Any], key: str, default: str) -> str:
+    """``payload[key]`` when it is a string, else ``default``."""
+    value = payload.get(key)
+    return value if isinstance(value, str) else default
