@@ -19,8 +19,8 @@ import pytest
 from conftest import text_of
 from test_fault_injection import DIALECTS, HELLO, KEY, MODELS, PARAMS, new_parser, settled
 
-from llmclient import AsyncLlmClient, ChatCompletionChunk, LlmClient, testing
-from llmclient.testing import LocalServer, Reply
+from llmclient import AsyncLlmClient, ChatCompletionChunk, LlmClient
+from llmclient.testing import LocalServer, Reply, _server
 
 ASYNC_STREAMS = 200
 THREADS = 8
@@ -34,7 +34,7 @@ def busy_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalServer]:
     With socketserver's default backlog of 5, Linux drops the SYNs of a burst of connections
     and clients retry them after 1 s, 3 s...: the answers are the same, only seconds later.
     """
-    monkeypatch.setattr(testing._HTTPServer, "request_queue_size", 512)
+    monkeypatch.setattr(_server._HTTPServer, "request_queue_size", 512)
     with LocalServer() as server:
         yield server
 

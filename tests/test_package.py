@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import llmclient
-from llmclient import errors, types
+from llmclient import errors, testing, types
 
 
 def test_import_leaves_testing_and_dialects_unloaded() -> None:
@@ -41,6 +41,14 @@ def test_every_type_is_in_llmclient_types_and_named_from_there() -> None:
     for name in types.__all__:
         assert name in dir(types)
         assert getattr(types, name).__module__ == "llmclient.types", name
+
+
+def test_every_testing_name_is_in_llmclient_testing_and_named_from_there() -> None:
+    for name in testing.__all__:
+        assert name in dir(testing)
+        value = getattr(testing, name)
+        if callable(value):
+            assert value.__module__ == "llmclient.testing", name
 
 
 def test_every_error_is_exported_at_the_top_level() -> None:

@@ -1,0 +1,57 @@
+"""Which default answer a request gets when no reply is queued, by its method and path; a
+path the server does not know is a 404 in OpenAI's shape."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from . import _chat, _embeddings, _models
+from ._reply import Reply
+from ._request import Defaults, RecordedRequest
+
+_Route = Callable[[RecordedRequest, Defaults], Reply]
+
+_ROUTES: dict[tuple[str, str], _Route] = {
+    ("POST", "/v1/chat/completions"): _chat.answer_openai,
+    ("POST", "/v1/messages"): _chat.answer_anthropic,
+    ("POST", "/v1/embeddings"): _embeddings.answer_openai,
+}
+"""The default answer for each (method, path); other dialects add their endpoints here."""
+
+_AZURE_PATH = re.compile(r".*/openai/deployments/[^/]+/chat/completions")
+
+_AZURE_EMBED_PATH = re.compile(r".*/openai/deployments/[^/]+/embeddings")
+
+_MODELS_PATH = re.compile(r".*/models")
+
+_PATTERN_ROUTES: list[tuple[str, re.Pattern[str], _Route]] = [
+    ("POST", _chat.GEMINI_PATH, _chat.answer_gemini),
+    ("POST", _AZURE_PATH, _chat.answer_openai),
+    ("POST", _embeddings.GEMINI_EMBED_PATH, _embeddings.answer_gemini),
+    ("POST", _AZURE_EMBED_PATH, _embeddings.answer_openai),
+    ("GET", _MODELS_PATH, _models.answer),
+]
+"""Default answers for paths with a variable part (a model name), tried after ``_ROUTES``."""
+
+
+def default_reply(request: RecordedRequest, server: Defaults) -> Reply:
+    """The answer ``server`` gives ``request`` when nothing is queued."""
+    route = _find_route(request.method, urlsplit(request.path).path)
+    return _answer_unknown(request) if route is None else route(request, server)
+
+
+def _find_route(method: str, path: str) -> _Route | None:
+    route = _ROUTES.get((method, path))
+    if route is None:
+        for route_method, pattern, answer in _PATTERN_ROUTES:
+            if route_method == method and pattern.fullmatch(path):
+                return answer
+    return route
+
+
+def _answer_unknown(request: RecordedRequest) -> Reply:
+    path = urlsplit(request.path).path
+    message = f"Invalid URL ({request.method} {path})"
+    return Reply.error(404, message, error_type="invalid_request_error")
