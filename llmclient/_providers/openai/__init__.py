@@ -7,13 +7,13 @@ import json.scanner
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._convert import structure_chunk, structure_completion
-from .._request import ChatCall, HttpRequest, encode_json
-from .._status import build_status_error, decode_body, load_json
-from ..errors import APIStatusError, DecodeError, LlmError
-from ..types import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
-from ._shape import SHAPES_UNUSED, TextShape
-from ._state import without_state
+from ..._convert import structure_chunk, structure_completion
+from ..._request import ChatCall, HttpRequest, encode_json
+from ..._status import build_status_error, decode_body, load_json
+from ...errors import APIStatusError, DecodeError, LlmError
+from ...types import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
+from .._shape import SHAPES_UNUSED, TextShape
+from .._state import without_state
 
 _PREVIEW = 80
 

@@ -44,11 +44,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .._convert import FieldError
-from .._request import ChatCall, HttpRequest, encode_json
-from .._status import build_status_error, decode_body, load_json
-from ..errors import APIStatusError, DecodeError, InvalidRequestError
-from ..types import (
+from ..._convert import FieldError
+from ..._request import ChatCall, HttpRequest, encode_json
+from ..._status import build_status_error, decode_body, load_json
+from ...errors import APIStatusError, DecodeError, InvalidRequestError
+from ...types import (
     ChatCompletion,
     ChatCompletionChunk,
     Choice,
@@ -63,9 +63,9 @@ from ..types import (
     ToolCallDelta,
     Usage,
 )
-from ._shape import SHAPES_UNUSED, TextShape
-from ._state import state_data
-from .openai import describe_event, load_event
+from .._shape import SHAPES_UNUSED, TextShape
+from .._state import state_data
+from ..openai import describe_event, load_event
 
 ANTHROPIC_VERSION = "2023-06-01"
 """The ``anthropic-version`` header sent unless the caller sends their own."""

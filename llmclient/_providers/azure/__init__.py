@@ -13,11 +13,11 @@ from urllib.parse import quote
 
 import attrs
 
-from .._request import ChatCall, HttpRequest
-from ..errors import APIStatusError
-from ..types import ChatCompletion, ChatCompletionChunk
-from . import AZURE_API_VERSION, StreamTranslator
-from .openai import DIALECT as OPENAI
+from ..._request import ChatCall, HttpRequest
+from ...errors import APIStatusError
+from ...types import ChatCompletion, ChatCompletionChunk
+from .. import AZURE_API_VERSION, StreamTranslator
+from ..openai import DIALECT as OPENAI
 
 
 def deployment_url(call: ChatCall) -> str:

@@ -21,11 +21,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from .._convert import FieldError, optional_str
-from .._request import ChatCall, HttpRequest, encode_json
-from .._status import build_status_error, decode_body, load_json
-from ..errors import APIStatusError, DecodeError, InvalidRequestError
-from ..types import (
+from ..._convert import FieldError, optional_str
+from ..._request import ChatCall, HttpRequest, encode_json
+from ..._status import build_status_error, decode_body, load_json
+from ...errors import APIStatusError, DecodeError, InvalidRequestError
+from ...types import (
     ChatCompletion,
     ChatCompletionChunk,
     Choice,
@@ -44,7 +44,7 @@ from ..types import (
     TopLogprob,
     Usage,
 )
-from ._state import state_data
+from .._state import state_data
 
 #: Gemini's finish reasons as OpenAI's; any other is passed on in lower case.
 FINISH_REASONS: Mapping[str, str] = {
