@@ -140,7 +140,8 @@ def embeddings_url(call: ChatCall) -> str:
 def gemini_request(call: ChatCall) -> HttpRequest:
     """``:embedContent`` for one text, ``:batchEmbedContents`` (one request per text) for a
     list; ``extra_body`` (``taskType``, ``title``, ...) is merged into each text's request."""
-    from ._providers.gemini import _merged, model_path
+    from ._providers._common import merged
+    from ._providers.gemini import model_path
 
     texts = call.params["input"]
     dimensions = call.params.get("dimensions")
@@ -149,7 +150,7 @@ def gemini_request(call: ChatCall) -> HttpRequest:
         request: dict[str, Any] = {"content": {"parts": [{"text": text}]}}
         if dimensions is not None:
             request["outputDimensionality"] = dimensions
-        return _merged(request, call.extra_body) if call.extra_body else request
+        return merged(request, call.extra_body) if call.extra_body else request
 
     path = model_path(call.model)
     if isinstance(texts, str):

@@ -63,9 +63,9 @@ from ...types import (
     ToolCallDelta,
     Usage,
 )
+from .._common import describe_event, load_event
 from .._shape import SHAPES_UNUSED, TextShape
 from .._state import state_data
-from ..openai import describe_event, load_event
 
 ANTHROPIC_VERSION = "2023-06-01"
 """The ``anthropic-version`` header sent unless the caller sends their own."""

@@ -44,6 +44,7 @@ from ...types import (
     TopLogprob,
     Usage,
 )
+from .._common import describe_event, merged
 from .._state import state_data
 
 #: Gemini's finish reasons as OpenAI's; any other is passed on in lower case.
@@ -95,7 +96,6 @@ _SUPPORTED = frozenset(_CONFIG_NAMES) | {
 
 _TOOL_MODES: Mapping[str, str] = {"auto": "AUTO", "none": "NONE", "required": "ANY"}
 _DATA_URL = re.compile(r"data:(?P<mime>[^;,]+)(?:;[^,]*)?;base64,(?P<data>.*)", re.S)
-_PREVIEW = 80
 
 #: The part field Gemini 3 signs its thinking with; it must come back on the same part.
 SIGNATURE = "thoughtSignature"
@@ -196,7 +196,7 @@ def request_body(call: ChatCall) -> dict[str, Any]:
     if config:
         body["generationConfig"] = config
     if call.extra_body:
-        body = _merged(body, call.extra_body)
+        body = merged(body, call.extra_body)
     return body
 
 
@@ -466,18 +466,6 @@ def _result_part(
     return {"functionResponse": {"name": name, "response": response}}
 
 
-def _merged(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    """``base`` with ``extra`` merged in, nested objects merged key by key (copies only)."""
-    out = dict(base)
-    for key, value in extra.items():
-        current = out.get(key)
-        if isinstance(current, Mapping) and isinstance(value, Mapping):
-            out[key] = _merged(current, value)
-        else:
-            out[key] = value
-    return out
-
-
 # --- answers -----------------------------------------------------------------------------------
 
 
@@ -703,7 +691,7 @@ class GeminiStream:
             self._translate(payload, out)
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise DecodeError(
-                f"{self.provider}: {_describe(self._events, data)} is not a Gemini "
+                f"{self.provider}: {describe_event(self._events, data)} is not a Gemini "
                 f"answer ({exc!r}).",
                 provider=self.provider,
             ) from exc
@@ -713,12 +701,12 @@ class GeminiStream:
             payload = json.loads(data)
         except ValueError as exc:
             raise DecodeError(
-                f"{self.provider}: {_describe(self._events, data)} is not valid JSON ({exc}).",
+                f"{self.provider}: {describe_event(self._events, data)} is not valid JSON ({exc}).",
                 provider=self.provider,
             ) from exc
         if not isinstance(payload, dict):
             raise DecodeError(
-                f"{self.provider}: {_describe(self._events, data)} is not a JSON object.",
+                f"{self.provider}: {describe_event(self._events, data)} is not a JSON object.",
                 provider=self.provider,
             )
         return payload
@@ -839,8 +827,3 @@ def _retry_delay(details: Any) -> float | None:
             except ValueError:
                 return None
     return None
-
-
-def _describe(number: int, data: str) -> str:
-    preview = data if len(data) <= _PREVIEW else data[:_PREVIEW] + "..."
-    return f"event #{number} {preview!r}"

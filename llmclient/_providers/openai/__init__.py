@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import json.scanner
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..._convert import structure_chunk, structure_completion
@@ -12,16 +10,9 @@ from ..._request import ChatCall, HttpRequest, encode_json
 from ..._status import build_status_error, decode_body, load_json
 from ...errors import APIStatusError, DecodeError, LlmError
 from ...types import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
+from .._common import describe_event, load_event
 from .._shape import SHAPES_UNUSED, TextShape
 from .._state import without_state
-
-_PREVIEW = 80
-
-
-def describe_event(number: int, data: str) -> str:
-    """A short, safe description of a stream event for error messages."""
-    preview = data if len(data) <= _PREVIEW else data[:_PREVIEW] + "..."
-    return f"event #{number} {preview!r}"
 
 
 class OpenAIDialect:
@@ -131,27 +122,6 @@ class OpenAIStream:
         return shape.verified
 
 
-def load_event(data: str, provider: str, number: int) -> dict[str, Any]:
-    """The JSON object event number ``number`` holds; raises DecodeError for anything else."""
-    try:
-        payload, end = _scan_json(data, 0)
-    except (StopIteration, ValueError):
-        end = -1
-    if end != len(data):  # not one bare JSON value: padded JSON, or not JSON
-        try:
-            payload = json.loads(data)
-        except ValueError as exc:
-            raise DecodeError(
-                f"{provider}: {describe_event(number, data)} is not valid JSON ({exc}).",
-                provider=provider,
-            ) from exc
-    if payload.__class__ is not dict:
-        raise DecodeError(
-            f"{provider}: {describe_event(number, data)} is not a JSON object.", provider=provider
-        )
-    return payload
-
-
 def _shape_of(data: str, chunk: ChatCompletionChunk) -> TextShape[ChatCompletionChunk] | None:
     """The shape of an event whose chunk is one choice with text and nothing else to copy."""
     choices = chunk.choices
@@ -187,9 +157,3 @@ def _with_content(chunk: ChatCompletionChunk, content: str) -> ChatCompletionChu
 
 
 DIALECT = OpenAIDialect()
-
-# The C scanner behind json.loads, called directly: a chunk's JSON is parsed without the two
-# whitespace regex passes json.loads makes. Anything it does not take whole goes to json.loads.
-_scan_json: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
-    json.JSONDecoder()  # type: ignore[arg-type]  # typeshed types the argument as the scanner
-)
