@@ -3,31 +3,24 @@
 
 ``azure/<deployment>`` posts to
 ``{endpoint}/openai/deployments/{deployment}/chat/completions?api-version={version}``; bodies,
-answers, chunks and errors are OpenAI's, so everything but the URL is the openai dialect's.
+answers, chunks and errors are OpenAI's, so everything but the URL is the openai dialect's:
+this package builds on that dialect's object, never on the openai package's modules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import quote
 
 import attrs
 
 from ..._request import ChatCall, HttpRequest
 from ...errors import APIStatusError
-from ...types import ChatCompletion, ChatCompletionChunk
-from .. import AZURE_API_VERSION, StreamTranslator
+from ...types import ChatCompletion
 from ..openai import DIALECT as OPENAI
+from .stream import AzureStream
+from .urls import deployment_url
 
-
-def deployment_url(call: ChatCall) -> str:
-    """The chat completions URL of the call's deployment (its model name)."""
-    endpoint = call.base_url
-    if not endpoint.endswith("/openai"):
-        endpoint += "/openai"
-    deployment = quote(call.model, safe="")
-    version = quote(call.api_version or AZURE_API_VERSION, safe="")
-    return f"{endpoint}/deployments/{deployment}/chat/completions?api-version={version}"
+__all__ = ["DIALECT", "AzureDialect", "AzureStream", "deployment_url"]
 
 
 class AzureDialect:
@@ -46,31 +39,6 @@ class AzureDialect:
 
     def new_stream(self, call: ChatCall) -> AzureStream:
         return AzureStream(OPENAI.new_stream(call))
-
-
-class AzureStream:
-    """An OpenAI stream without the chunks that carry only Azure's filter results.
-
-    Azure opens a stream with a chunk whose ``choices`` is empty and which holds only
-    ``prompt_filter_results``; it says nothing about the answer, so it is not passed on (a
-    usage chunk, which also has no choices, is).
-    """
-
-    __slots__ = ("_inner",)
-
-    def __init__(self, inner: StreamTranslator) -> None:
-        self._inner = inner
-
-    @property
-    def finished(self) -> bool:
-        """Whether ``[DONE]`` has arrived."""
-        return self._inner.finished
-
-    def translate(self, event: str, data: str, out: list[ChatCompletionChunk]) -> None:
-        start = len(out)
-        self._inner.translate(event, data, out)
-        if len(out) > start and not out[-1].choices and out[-1].usage is None:
-            del out[-1]
 
 
 DIALECT = AzureDialect()

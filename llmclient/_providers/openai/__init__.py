@@ -1,159 +1,38 @@
-"""OpenAI's chat completions wire format, spoken by OpenAI and every OpenAI-compatible server."""
+"""OpenAI's chat completions wire format, spoken by OpenAI and every OpenAI-compatible server.
+
+Its modules: :mod:`.request` (the request), :mod:`.answer` (whole answers and errors) and
+:mod:`.stream` (stream events as chunks).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from ..._convert import structure_chunk, structure_completion
-from ..._request import ChatCall, HttpRequest, encode_json
-from ..._status import build_status_error, decode_body, load_json
-from ...errors import APIStatusError, DecodeError, LlmError
-from ...types import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
-from .._common import describe_event, load_event
-from .._shape import SHAPES_UNUSED, TextShape
-from .._state import without_state
+from ..._request import ChatCall, HttpRequest
+from ...errors import APIStatusError
+from ...types import ChatCompletion
+from . import answer, request
+from .stream import OpenAIStream
+
+__all__ = ["DIALECT", "OpenAIDialect", "OpenAIStream"]
 
 
 class OpenAIDialect:
     """Requests to ``{base_url}/chat/completions``; answers and chunks are already our shape."""
 
     def build_request(self, call: ChatCall) -> HttpRequest:
-        # State of other dialects stays out: OpenAI refuses message fields it does not know.
-        messages = without_state(call.messages)
-        body: dict[str, Any] = {"model": call.model, "messages": messages, **call.params}
-        if call.stream:
-            body["stream"] = True
-        body.update(call.extra_body)
-        headers = call.base_headers()
-        return HttpRequest("POST", f"{call.base_url}/chat/completions", headers, encode_json(body))
+        return request.build_request(call)
 
     def parse_completion(self, call: ChatCall, body: bytes) -> ChatCompletion:
-        payload = load_json(body, call.provider.name, "response body")
-        if not isinstance(payload, dict):
-            raise DecodeError(
-                f"{call.provider.name}: expected a JSON object, got {type(payload).__name__}.",
-                provider=call.provider.name,
-            )
-        if "error" in payload and "choices" not in payload:
-            raise build_status_error(call.provider.name, 200, payload, in_stream=True)
-        try:
-            return structure_completion(payload)
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise DecodeError(
-                f"{call.provider.name}: the response is not a chat completion ({exc}).",
-                provider=call.provider.name,
-            ) from exc
+        return answer.parse_completion(call, body)
 
     def parse_error(
         self, call: ChatCall, status: int, headers: Mapping[str, str], body: bytes
     ) -> APIStatusError:
-        return build_status_error(call.provider.name, status, decode_body(body), headers)
+        return answer.parse_error(call, status, headers, body)
 
     def new_stream(self, call: ChatCall) -> OpenAIStream:
         return OpenAIStream(call.provider.name)
-
-
-class OpenAIStream:
-    """One OpenAI-style stream: each ``data:`` event is a chunk, ``[DONE]`` ends it.
-
-    Events that differ from an earlier one only in the text of ``delta.content`` are read
-    through a :class:`TextShape`, without parsing their JSON.
-    """
-
-    __slots__ = ("_events", "_shape", "_shaping", "finished", "provider")
-
-    def __init__(self, provider: str) -> None:
-        self.provider = provider
-        self.finished = False
-        self._events = 0
-        self._shape: TextShape[ChatCompletionChunk] | None = None
-        #: How many more shapes may be cut before one is used (events may never repeat).
-        self._shaping = SHAPES_UNUSED
-
-    def translate(self, event: str, data: str, out: list[ChatCompletionChunk]) -> None:
-        self._events += 1
-        shape = self._shape
-        if shape is not None and event != "error":
-            text = shape.read(data)
-            if text is not None:
-                if shape.verified or self._verify(shape):
-                    out.append(_with_content(shape.source, text))
-                    return
-                self._shape = shape = None
-        payload = self._payload(data)
-        if payload is None:
-            self.finished = True
-            return
-        if event == "error" or ("error" in payload and "choices" not in payload):
-            raise build_status_error(self.provider, 200, payload, in_stream=True)
-        chunk = self._chunk(payload, data)
-        out.append(chunk)
-        if self._shaping > 0:  # no shape, or this event did not fit it
-            self._shaping -= 1
-            self._shape = _shape_of(data, chunk) if self._shaping else None
-
-    def _payload(self, data: str) -> dict[str, Any] | None:
-        """The event's JSON object, or None for ``[DONE]``."""
-        if data == "[DONE]":
-            return None
-        return load_event(data, self.provider, self._events)
-
-    def _chunk(self, payload: dict[str, Any], data: str) -> ChatCompletionChunk:
-        try:
-            return structure_chunk(payload)
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise DecodeError(
-                f"{self.provider}: {describe_event(self._events, data)} is not a chat completion "
-                f"chunk ({exc}).",
-                provider=self.provider,
-            ) from exc
-
-    def _verify(self, shape: TextShape[ChatCompletionChunk]) -> bool:
-        """Whether ``shape`` reads events as parsing them would; if not, shapes are given up."""
-        text = shape.trial_text()
-        try:
-            payload = self._payload(shape.fill(text))
-            chunk = None if payload is None else structure_chunk(payload)
-        except (LlmError, TypeError, ValueError, KeyError, AttributeError):
-            chunk = None
-        shape.verified = chunk == _with_content(shape.source, text)
-        self._shaping = SHAPES_UNUSED if shape.verified else 0
-        return shape.verified
-
-
-def _shape_of(data: str, chunk: ChatCompletionChunk) -> TextShape[ChatCompletionChunk] | None:
-    """The shape of an event whose chunk is one choice with text and nothing else to copy."""
-    choices = chunk.choices
-    if len(choices) != 1 or chunk.usage is not None:
-        return None
-    choice = choices[0]
-    delta = choice.delta
-    if delta.content is None or delta.tool_calls is not None or choice.logprobs is not None:
-        return None
-    return TextShape.cut(data, "content", delta.content, chunk)
-
-
-def _with_content(chunk: ChatCompletionChunk, content: str) -> ChatCompletionChunk:
-    """A new chunk like ``chunk`` (one choice; no usage, logprobs or tool calls) but ``content``."""
-    choice = chunk.choices[0]
-    delta = choice.delta
-    return ChatCompletionChunk(
-        chunk.id,
-        chunk.model,
-        [
-            ChunkChoice(
-                choice.index,
-                Delta(delta.role, content, None, delta.refusal, delta.reasoning_content),
-                choice.finish_reason,
-            )
-        ],
-        None,
-        chunk.created,
-        chunk.object,
-        chunk.system_fingerprint,
-        chunk.service_tier,
-    )
 
 
 DIALECT = OpenAIDialect()
