@@ -1,5 +1,6 @@
 """Helpers several dialects share: reading a stream event's JSON, describing an event in an
-error, and merging ``extra_body`` into a nested body. No dialect's own rules live here."""
+error, merging ``extra_body`` into a nested body, and the model list's ``GET`` and lenient
+field readers. No dialect's own rules live here."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import json
 import json.scanner
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
+from .._request import ChatCall, HttpRequest
 from ..errors import DecodeError
 
 _PREVIEW = 80
@@ -50,6 +53,28 @@ def merged(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def models_request(call: ChatCall, headers: dict[str, str] | None = None) -> HttpRequest:
+    """``GET {base_url}/models`` with the call's query (page size, next-page cursor), sending
+    ``headers`` (the call's own by default) but ``content-type``: a GET has no body."""
+    if headers is None:
+        headers = call.base_headers()
+    headers.pop("content-type", None)
+    url = f"{call.base_url}/models"
+    if call.params:
+        url = f"{url}?{urlencode(call.params)}"
+    return HttpRequest("GET", url, headers, b"")
+
+
+def int_or_none(value: Any) -> int | None:
+    """``value`` if it is an int (not a bool), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def str_or_none(value: Any) -> str | None:
+    """``value`` if it is a string, else None."""
+    return value if isinstance(value, str) else None
 
 
 # The C scanner behind json.loads, called directly: a chunk's JSON is parsed without the two

@@ -36,21 +36,29 @@ blocks ``tool_calls`` (arguments as a JSON string). Stop reasons map as in
 ``prompt_tokens`` counts cache reads and writes, which are also kept in
 ``prompt_tokens_details`` (``cached_tokens``, ``cache_creation_tokens``).
 
+The model list comes in pages (see :mod:`.models`). Anthropic has no embeddings endpoint:
+asking is an ``InvalidRequestError`` before anything is sent.
+
 Its modules: :mod:`.request` (the body), :mod:`.messages` (messages as content blocks),
-:mod:`.answer` (whole answers and errors) and :mod:`.stream` (stream events as chunks).
+:mod:`.answer` (whole answers and errors), :mod:`.stream` (stream events as chunks) and
+:mod:`.models`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..._request import ChatCall, HttpRequest
 from ...errors import APIStatusError
 from ...types import ChatCompletion
-from . import answer, request
+from . import answer, models, request
 from .answer import FINISH_REASONS
 from .request import ANTHROPIC_VERSION, DEFAULT_MAX_TOKENS, THINKING_BUDGETS, json_tool_name
 from .stream import AnthropicStream
+
+if TYPE_CHECKING:
+    from .. import ModelPage, ModelsDialect
 
 __all__ = [
     "ANTHROPIC_VERSION",
@@ -64,7 +72,15 @@ __all__ = [
 
 
 class AnthropicDialect:
-    """Requests to ``{base_url}/messages``; answers, chunks and errors translated to ours."""
+    """Requests to ``{base_url}/messages`` and ``/models``; answers, chunks and errors
+    translated to ours."""
+
+    endpoints = frozenset({"chat", "models"})
+    missing_endpoints: Mapping[str, str] = {
+        "embeddings": "has no embeddings API: embed with an OpenAI-compatible provider or "
+        "Gemini (e.g. 'openai/text-embedding-3-small' or 'gemini/gemini-embedding-001')."
+    }
+    models_paging = models.PAGING
 
     def build_request(self, call: ChatCall) -> HttpRequest:
         return request.build_request(call)
@@ -80,5 +96,14 @@ class AnthropicDialect:
     def new_stream(self, call: ChatCall) -> AnthropicStream:
         return AnthropicStream(call.provider.name, json_tool_name(call.params))
 
+    def build_models_request(self, call: ChatCall) -> HttpRequest:
+        return models.build_models_request(call)
+
+    def parse_models_page(self, call: ChatCall, payload: Any) -> ModelPage:
+        return models.parse_models_page(call, payload)
+
 
 DIALECT = AnthropicDialect()
+
+if TYPE_CHECKING:  # the endpoints it declares, checked against their protocols
+    _SPEAKS: ModelsDialect = DIALECT

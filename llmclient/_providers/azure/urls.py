@@ -9,11 +9,12 @@ from ..._request import ChatCall
 from .. import AZURE_API_VERSION
 
 
-def deployment_url(call: ChatCall) -> str:
-    """The chat completions URL of the call's deployment (its model name)."""
+def deployment_url(call: ChatCall, path: str) -> str:
+    """The URL of ``path`` (``chat/completions``, ``embeddings``) of the call's deployment
+    (its model name)."""
     endpoint = call.base_url
     if not endpoint.endswith("/openai"):
         endpoint += "/openai"
     deployment = quote(call.model, safe="")
     version = quote(call.api_version or AZURE_API_VERSION, safe="")
-    return f"{endpoint}/deployments/{deployment}/chat/completions?api-version={version}"
+    return f"{endpoint}/deployments/{deployment}/{path}?api-version={version}"
