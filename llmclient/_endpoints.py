@@ -51,6 +51,9 @@ class Endpoint:
     def new_stream(self, call: ChatCall) -> NoReturn:
         raise TypeError(f"The {self.name} endpoint does not stream.")
 
+    def new_framing(self, call: ChatCall) -> NoReturn:
+        raise TypeError(f"The {self.name} endpoint does not stream.")
+
 
 def check_keywords(method_name: str, params: Mapping[str, Any], known: Collection[str]) -> None:
     """Raise ``TypeError`` for a keyword the method does not take, as Python does."""

@@ -11,7 +11,7 @@ import pytest
 
 from llmclient._accumulate import accumulate
 from llmclient._config import ClientConfig
-from llmclient._providers.openai import OpenAIDialect
+from llmclient._providers.openai import DIALECT
 from llmclient._request import ChatCall, prepare_call
 from llmclient._stream import ChunkParser, error_from_response, needs_error_body
 from llmclient.errors import (
@@ -43,10 +43,12 @@ def make_call() -> ChatCall:
 
 
 CALL = make_call()
+#: The media type of the openai dialect's stream.
+SSE = DIALECT.new_framing(CALL).media_type
 
 
 def new_parser() -> ChunkParser:
-    return ChunkParser(OpenAIDialect().new_stream(CALL), "openai")
+    return ChunkParser(DIALECT.new_stream(CALL), DIALECT.new_framing(CALL), "openai")
 
 
 def event(payload: Any) -> bytes:
@@ -599,13 +601,13 @@ def test_object_with_choices_and_error_field_is_a_chunk() -> None:
 def test_needs_error_body_for_non_2xx_or_a_body_that_is_not_an_event_stream(
     status: int, headers: Any, expected: bool
 ) -> None:
-    assert needs_error_body(status, headers) is expected
+    assert needs_error_body(status, headers, SSE) is expected
 
 
 @pytest.mark.parametrize("content_type", ["Text/Event-Stream", "TEXT/EVENT-STREAM; charset=utf-8"])
 def test_event_stream_media_type_is_case_insensitive(content_type: str) -> None:
     # RFC 9110 8.3.1: type and subtype are case-insensitive.
-    assert needs_error_body(200, {"content-type": content_type}) is False
+    assert needs_error_body(200, {"content-type": content_type}, SSE) is False
 
 
 def test_200_json_error_body_becomes_typed_status_error() -> None:

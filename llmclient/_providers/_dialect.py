@@ -1,10 +1,11 @@
 """The wire-dialect interface every dialect package implements, and how a dialect is found.
 
-A dialect is one object, its package's ``DIALECT``. Every dialect speaks chat (the methods of
-:class:`Wire`). It declares any other endpoint it speaks by name in ``endpoints`` and has the
-methods of that endpoint's protocol (:class:`EmbeddingsDialect`, :class:`ModelsDialect`).
-Endpoint code asks :func:`dialect_for` for the dialect of an endpoint: the one place that
-refuses an endpoint a dialect lacks. Nothing here names a dialect but the module table.
+A dialect is one object, its package's ``DIALECT``. Every dialect speaks chat (the methods
+of :class:`Wire`), streamed in the framing it names (``new_framing``). It declares any other
+endpoint it speaks by name in ``endpoints`` and has the methods of that endpoint's protocol
+(:class:`EmbeddingsDialect`, :class:`ModelsDialect`). Endpoint code asks :func:`dialect_for`
+for the dialect of an endpoint: the one place that refuses an endpoint a dialect lacks.
+Nothing here names a dialect but the module table.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..errors import InvalidRequestError, UnknownProviderError
 
 if TYPE_CHECKING:
     from .._endpoint_types import EmbeddingResponse, Model
+    from .._framing import Framing
     from .._request import ChatCall, HttpRequest
     from ..errors import APIStatusError
     from ..types import ChatCompletion, ChatCompletionChunk
@@ -54,6 +56,9 @@ class Wire(Protocol):
 
     def new_stream(self, call: ChatCall) -> StreamTranslator:
         """A translator for one streamed answer."""
+
+    def new_framing(self, call: ChatCall) -> Framing:
+        """The framing that cuts one streamed answer's body into the translator's frames."""
 
 
 class Dialect(Wire, Protocol):

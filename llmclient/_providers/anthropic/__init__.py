@@ -49,6 +49,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..._framing import SSEFraming
 from ..._request import ChatCall, HttpRequest
 from ...errors import APIStatusError
 from ...types import ChatCompletion
@@ -95,6 +96,9 @@ class AnthropicDialect:
 
     def new_stream(self, call: ChatCall) -> AnthropicStream:
         return AnthropicStream(call.provider.name, json_tool_name(call.params))
+
+    def new_framing(self, call: ChatCall) -> SSEFraming:
+        return SSEFraming(call.max_event_size)
 
     def build_models_request(self, call: ChatCall) -> HttpRequest:
         return models.build_models_request(call)

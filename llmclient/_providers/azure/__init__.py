@@ -27,6 +27,7 @@ from .urls import deployment_url
 
 if TYPE_CHECKING:
     from ..._endpoint_types import EmbeddingResponse
+    from ..._framing import Framing
     from .. import EmbeddingsDialect
 
 __all__ = ["DIALECT", "AzureDialect", "AzureStream", "deployment_url"]
@@ -56,6 +57,9 @@ class AzureDialect:
 
     def new_stream(self, call: ChatCall) -> AzureStream:
         return AzureStream(OPENAI.new_stream(call))
+
+    def new_framing(self, call: ChatCall) -> Framing:
+        return OPENAI.new_framing(call)
 
     def embeddings_params(self, provider: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         return OPENAI.embeddings_params(provider, fields)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..._framing import SSEFraming
 from ..._request import ChatCall, HttpRequest
 from ...errors import APIStatusError
 from ...types import ChatCompletion
@@ -65,6 +66,9 @@ class GeminiDialect:
 
     def new_stream(self, call: ChatCall) -> GeminiStream:
         return stream.new_stream(call)
+
+    def new_framing(self, call: ChatCall) -> SSEFraming:
+        return SSEFraming(call.max_event_size)
 
     def embeddings_params(self, provider: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         return embeddings.embeddings_params(provider, fields)
