@@ -141,6 +141,40 @@ def test_text_stream_parses_into_typed_chunks() -> None:
     assert chunks[4].usage.prompt_tokens_details.cached_tokens == 0
 
 
+class LineFraming:
+    """A framing that is not SSE: one payload per line, every frame of type ``message``."""
+
+    media_type = "application/x-ndjson"
+    pending_error = None
+
+    def __init__(self) -> None:
+        self._rest = b""
+
+    def feed_frames(self, data: bytes) -> list[tuple[str, str]]:
+        *lines, self._rest = (self._rest + data).split(b"\n")
+        return [("message", line.decode()) for line in lines]
+
+
+def test_the_parser_reads_frames_from_the_framing_it_is_given() -> None:
+    body = b"".join(json.dumps(payload).encode() + b"\n" for payload in TEXT_EVENTS)
+    parser = ChunkParser(DIALECT.new_stream(CALL), LineFraming(), "openai")
+
+    chunks = feed_all([body[i : i + 7] for i in range(0, len(body), 7)] + [b"[DONE]\n"], parser)
+
+    assert chunks == EXPECTED_TEXT_CHUNKS
+    assert parser.finished
+    parser.end()
+
+
+def test_a_stream_in_another_framing_is_told_apart_by_its_media_type() -> None:
+    parser = ChunkParser(DIALECT.new_stream(CALL), LineFraming(), "openai")
+
+    assert (
+        needs_error_body(200, {"content-type": "application/x-ndjson"}, parser.media_type) is False
+    )
+    assert needs_error_body(200, {"content-type": "text/event-stream"}, parser.media_type) is True
+
+
 def _event_spans(stream: bytes) -> list[tuple[int, int]]:
     """The byte range of each event in ``stream`` (each ends after its blank line)."""
     ends = [i + 2 for i in range(len(stream)) if stream.startswith(b"\n\n", i)]
