@@ -1,6 +1,6 @@
-"""Helpers several dialects share: reading a stream event's JSON, describing an event in an
-error, merging ``extra_body`` into a nested body, and the model list's ``GET`` and lenient
-field readers. No dialect's own rules live here."""
+"""Helpers several dialects share: reading a whole answer's and a stream event's JSON,
+describing an event in an error, the SSE framing, merging ``extra_body`` into a nested body,
+and the model list's ``GET`` and lenient field readers. No dialect's own rules live here."""
 
 from __future__ import annotations
 
@@ -10,10 +10,29 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from .._framing import SSEFraming
 from .._request import ChatCall, HttpRequest
+from .._status import load_json
 from ..errors import DecodeError
 
 _PREVIEW = 80
+
+
+def answer_object(body: bytes, provider: str) -> dict[str, Any]:
+    """A whole answer's JSON object; ``DecodeError`` for a body that is not JSON or not an
+    object."""
+    payload = load_json(body, provider)
+    if not isinstance(payload, dict):
+        raise DecodeError(
+            f"{provider}: expected a JSON object, got {type(payload).__name__}.",
+            provider=provider,
+        )
+    return payload
+
+
+def sse_framing(call: ChatCall) -> SSEFraming:
+    """Server-sent events, each within the client's ``max_event_size``."""
+    return SSEFraming(call.max_event_size)
 
 
 def describe_event(number: int, data: str) -> str:

@@ -47,19 +47,16 @@ Its modules: :mod:`.request` (the body), :mod:`.messages` (messages as content b
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..._framing import SSEFraming
-from ..._request import ChatCall, HttpRequest
-from ...errors import APIStatusError
-from ...types import ChatCompletion
-from . import answer, models, request
+from .._common import sse_framing
+from . import answer, models, request, stream
 from .answer import FINISH_REASONS
-from .request import ANTHROPIC_VERSION, DEFAULT_MAX_TOKENS, THINKING_BUDGETS, json_tool_name
+from .request import ANTHROPIC_VERSION, DEFAULT_MAX_TOKENS, THINKING_BUDGETS
 from .stream import AnthropicStream
 
 if TYPE_CHECKING:
-    from .. import ModelPage, ModelsDialect
+    from .. import ModelsDialect
 
 __all__ = [
     "ANTHROPIC_VERSION",
@@ -83,28 +80,14 @@ class AnthropicDialect:
     }
     models_paging = models.PAGING
 
-    def build_request(self, call: ChatCall) -> HttpRequest:
-        return request.build_request(call)
+    build_request = staticmethod(request.build_request)
+    parse_completion = staticmethod(answer.parse_completion)
+    parse_error = staticmethod(answer.parse_error)
+    new_stream = staticmethod(stream.new_stream)
+    new_framing = staticmethod(sse_framing)
 
-    def parse_completion(self, call: ChatCall, body: bytes) -> ChatCompletion:
-        return answer.parse_completion(call, body)
-
-    def parse_error(
-        self, call: ChatCall, status: int, headers: Mapping[str, str], body: bytes
-    ) -> APIStatusError:
-        return answer.parse_error(call, status, headers, body)
-
-    def new_stream(self, call: ChatCall) -> AnthropicStream:
-        return AnthropicStream(call.provider.name, json_tool_name(call.params))
-
-    def new_framing(self, call: ChatCall) -> SSEFraming:
-        return SSEFraming(call.max_event_size)
-
-    def build_models_request(self, call: ChatCall) -> HttpRequest:
-        return models.build_models_request(call)
-
-    def parse_models_page(self, call: ChatCall, payload: Any) -> ModelPage:
-        return models.parse_models_page(call, payload)
+    build_models_request = staticmethod(models.build_models_request)
+    parse_models_page = staticmethod(models.parse_models_page)
 
 
 DIALECT = AnthropicDialect()

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..._convert import FieldError
 from ..._request import ChatCall
-from ..._status import build_status_error, decode_body, load_json
+from ..._status import build_status_error, decode_body
 from ...errors import APIStatusError, DecodeError
 from ...types import (
     ChatCompletion,
@@ -22,6 +22,7 @@ from ...types import (
     ToolCall,
     Usage,
 )
+from .._common import answer_object
 from .request import json_tool_name
 
 FINISH_REASONS: Mapping[str, str] = {
@@ -38,12 +39,7 @@ FINISH_REASONS: Mapping[str, str] = {
 def parse_completion(call: ChatCall, body: bytes) -> ChatCompletion:
     """A non-streamed message as a completion (raises DecodeError or an in-band error)."""
     provider = call.provider.name
-    payload = load_json(body, provider)
-    if not isinstance(payload, dict):
-        raise DecodeError(
-            f"{provider}: expected a JSON object, got {type(payload).__name__}.",
-            provider=provider,
-        )
+    payload = answer_object(body, provider)
     if payload.get("type") == "error" or ("error" in payload and "content" not in payload):
         raise build_status_error(provider, 200, payload, in_stream=True)
     try:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..._convert import FieldError
+from ..._request import ChatCall
 from ..._status import build_status_error
 from ...errors import DecodeError
 from ...types import (
@@ -21,6 +22,7 @@ from ...types import (
 from .._common import describe_event, load_event
 from .._shape import SHAPES_UNUSED, TextShape
 from .answer import TEXT_BLOCK, TOOL_BLOCK, finish_reason, text_field, token_counts, usage_from
+from .request import json_tool_name
 
 # What a content block is, for its deltas: text, thinking, a tool call, the response_format
 # answer, a server tool's call (state, its input streamed as JSON), or any other block (state).
@@ -39,6 +41,12 @@ _DELTAS_FOR: Mapping[str, frozenset[int]] = {
 
 #: Block types whose input streams as ``input_json_delta`` and which are state, not calls.
 _SERVER_CALLS = frozenset(("server_tool_use", "mcp_tool_use"))
+
+
+def new_stream(call: ChatCall) -> AnthropicStream:
+    """The translator of one call's stream; a ``response_format`` answer is read from its
+    tool's input."""
+    return AnthropicStream(call.provider.name, json_tool_name(call.params))
 
 
 class _Block:

@@ -14,20 +14,16 @@ endpoint: the dialect has no model list.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
 from ..._request import ChatCall, HttpRequest
-from ...errors import APIStatusError
-from ...types import ChatCompletion
 from ..openai import DIALECT as OPENAI
 from .stream import AzureStream
 from .urls import deployment_url
 
 if TYPE_CHECKING:
-    from ..._endpoint_types import EmbeddingResponse
-    from ..._framing import Framing
     from .. import EmbeddingsDialect
 
 __all__ = ["DIALECT", "AzureDialect", "AzureStream", "deployment_url"]
@@ -42,34 +38,22 @@ class AzureDialect:
         "Azure's management API, not through its inference endpoint."
     }
 
+    parse_completion = staticmethod(OPENAI.parse_completion)
+    parse_error = staticmethod(OPENAI.parse_error)
+    new_framing = staticmethod(OPENAI.new_framing)
+    embeddings_params = staticmethod(OPENAI.embeddings_params)
+    parse_embeddings = staticmethod(OPENAI.parse_embeddings)
+
     def build_request(self, call: ChatCall) -> HttpRequest:
-        return attrs.evolve(
-            OPENAI.build_request(call), url=deployment_url(call, "chat/completions")
-        )
-
-    def parse_completion(self, call: ChatCall, body: bytes) -> ChatCompletion:
-        return OPENAI.parse_completion(call, body)
-
-    def parse_error(
-        self, call: ChatCall, status: int, headers: Mapping[str, str], body: bytes
-    ) -> APIStatusError:
-        return OPENAI.parse_error(call, status, headers, body)
+        request = OPENAI.build_request(call)
+        return attrs.evolve(request, url=deployment_url(call, "chat/completions"))
 
     def new_stream(self, call: ChatCall) -> AzureStream:
         return AzureStream(OPENAI.new_stream(call))
 
-    def new_framing(self, call: ChatCall) -> Framing:
-        return OPENAI.new_framing(call)
-
-    def embeddings_params(self, provider: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-        return OPENAI.embeddings_params(provider, fields)
-
     def build_embeddings_request(self, call: ChatCall) -> HttpRequest:
         request = OPENAI.build_embeddings_request(call)
         return attrs.evolve(request, url=deployment_url(call, "embeddings"))
-
-    def parse_embeddings(self, call: ChatCall, payload: dict[str, Any]) -> EmbeddingResponse:
-        return OPENAI.parse_embeddings(call, payload)
 
 
 DIALECT = AzureDialect()

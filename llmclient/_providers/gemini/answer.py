@@ -11,7 +11,6 @@ from typing import Any
 
 from ..._convert import FieldError, optional_str
 from ..._request import ChatCall
-from ..._status import load_json
 from ...errors import DecodeError
 from ...types import (
     ChatCompletion,
@@ -27,6 +26,7 @@ from ...types import (
     TopLogprob,
     Usage,
 )
+from .._common import answer_object
 from .errors import status_error
 from .messages import SIGNATURE
 
@@ -48,12 +48,7 @@ FINISH_REASONS: Mapping[str, str] = {
 def parse_completion(call: ChatCall, body: bytes) -> ChatCompletion:
     """A non-streamed answer as a completion (raises DecodeError or an in-band error)."""
     provider = call.provider.name
-    payload = load_json(body, provider)
-    if not isinstance(payload, dict):
-        raise DecodeError(
-            f"{provider}: expected a JSON object, got {type(payload).__name__}.",
-            provider=provider,
-        )
+    payload = answer_object(body, provider)
     if "error" in payload and "candidates" not in payload:
         raise status_error(provider, 200, payload, in_stream=True)
     try:

@@ -8,18 +8,14 @@ Its modules: :mod:`.request` (the chat request), :mod:`.answer` (whole answers a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..._framing import SSEFraming
-from ..._request import ChatCall, HttpRequest
-from ...errors import APIStatusError
-from ...types import ChatCompletion
-from . import answer, embeddings, models, request
+from .._common import sse_framing
+from . import answer, embeddings, models, request, stream
 from .stream import OpenAIStream
 
 if TYPE_CHECKING:
-    from ..._endpoint_types import EmbeddingResponse
-    from .. import EmbeddingsDialect, ModelPage, ModelsDialect
+    from .. import EmbeddingsDialect, ModelsDialect
 
 __all__ = ["DIALECT", "OpenAIDialect", "OpenAIStream"]
 
@@ -32,37 +28,18 @@ class OpenAIDialect:
     missing_endpoints: Mapping[str, str] = {}
     models_paging = None
 
-    def build_request(self, call: ChatCall) -> HttpRequest:
-        return request.build_request(call)
+    build_request = staticmethod(request.build_request)
+    parse_completion = staticmethod(answer.parse_completion)
+    parse_error = staticmethod(answer.parse_error)
+    new_stream = staticmethod(stream.new_stream)
+    new_framing = staticmethod(sse_framing)
 
-    def parse_completion(self, call: ChatCall, body: bytes) -> ChatCompletion:
-        return answer.parse_completion(call, body)
+    embeddings_params = staticmethod(embeddings.embeddings_params)
+    build_embeddings_request = staticmethod(embeddings.build_embeddings_request)
+    parse_embeddings = staticmethod(embeddings.parse_embeddings)
 
-    def parse_error(
-        self, call: ChatCall, status: int, headers: Mapping[str, str], body: bytes
-    ) -> APIStatusError:
-        return answer.parse_error(call, status, headers, body)
-
-    def new_stream(self, call: ChatCall) -> OpenAIStream:
-        return OpenAIStream(call.provider.name)
-
-    def new_framing(self, call: ChatCall) -> SSEFraming:
-        return SSEFraming(call.max_event_size)
-
-    def embeddings_params(self, provider: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-        return embeddings.embeddings_params(fields)
-
-    def build_embeddings_request(self, call: ChatCall) -> HttpRequest:
-        return embeddings.build_embeddings_request(call)
-
-    def parse_embeddings(self, call: ChatCall, payload: dict[str, Any]) -> EmbeddingResponse:
-        return embeddings.parse_embeddings(call, payload)
-
-    def build_models_request(self, call: ChatCall) -> HttpRequest:
-        return models.build_models_request(call)
-
-    def parse_models_page(self, call: ChatCall, payload: Any) -> ModelPage:
-        return models.parse_models_page(call, payload)
+    build_models_request = staticmethod(models.build_models_request)
+    parse_models_page = staticmethod(models.parse_models_page)
 
 
 DIALECT = OpenAIDialect()

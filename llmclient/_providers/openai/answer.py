@@ -6,19 +6,15 @@ from collections.abc import Mapping
 
 from ..._convert import structure_completion
 from ..._request import ChatCall
-from ..._status import build_status_error, decode_body, load_json
+from ..._status import build_status_error, decode_body
 from ...errors import APIStatusError, DecodeError
 from ...types import ChatCompletion
+from .._common import answer_object
 
 
 def parse_completion(call: ChatCall, body: bytes) -> ChatCompletion:
     """A non-streamed answer body as a completion (raises DecodeError or an in-band error)."""
-    payload = load_json(body, call.provider.name, "response body")
-    if not isinstance(payload, dict):
-        raise DecodeError(
-            f"{call.provider.name}: expected a JSON object, got {type(payload).__name__}.",
-            provider=call.provider.name,
-        )
+    payload = answer_object(body, call.provider.name)
     if "error" in payload and "choices" not in payload:
         raise build_status_error(call.provider.name, 200, payload, in_stream=True)
     try:

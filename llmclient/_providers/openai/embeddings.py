@@ -16,7 +16,7 @@ from ..._status import build_status_error
 from .._vectors import vector
 
 
-def embeddings_params(fields: Mapping[str, Any]) -> dict[str, Any]:
+def embeddings_params(provider: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """The body's fields: every argument given, ``encoding_format`` included."""
     return {name: value for name, value in fields.items() if value is not None}
 

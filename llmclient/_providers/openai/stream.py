@@ -5,11 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..._convert import structure_chunk
+from ..._request import ChatCall
 from ..._status import build_status_error
 from ...errors import DecodeError, LlmError
 from ...types import ChatCompletionChunk, ChunkChoice, Delta
 from .._common import describe_event, load_event
 from .._shape import SHAPES_UNUSED, TextShape
+
+
+def new_stream(call: ChatCall) -> OpenAIStream:
+    """The translator of one call's stream."""
+    return OpenAIStream(call.provider.name)
 
 
 class OpenAIStream:
