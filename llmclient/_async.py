@@ -433,10 +433,10 @@ class AsyncLlmClient(BaseClient):
         started = time.monotonic()
         response = await self._send(call, timer, trace)
         status, headers = response.status_code, response.headers
-        if needs_error_body(status, headers):
+        parser = ChunkParser.for_call(call)
+        if needs_error_body(status, headers, parser.media_type):
             body = await self._read(call, response, timer, MAX_ERROR_BODY)
             raise error_from_response(call, status, headers, body)
-        parser = ChunkParser.for_call(call)
         stream = AsyncChatStream(response, parser, timer)
         await stream._read_more()  # the first chunk, or the error, arrives before we return
         _log.first_chunk(call.provider.name, time.monotonic() - started)

@@ -15,10 +15,8 @@ from typing import Any, NoReturn, TypeVar
 
 import attrs
 
-from ._config import (
-    ClientConfig,
-)
-from ._providers import Dialect, ProviderSpec, get_dialect
+from ._config import ClientConfig
+from ._providers import ProviderSpec, Wire
 from ._request import ChatCall, HttpRequest, resolve_options, stream_timeouts
 from ._status import build_status_error, load_json
 from .errors import APIStatusError, DecodeError
@@ -31,12 +29,13 @@ Parser = Callable[[ChatCall, bytes], Parsed]
 
 @attrs.frozen
 class Endpoint:
-    """One more endpoint of a provider, behind the :class:`~llmclient._providers.Dialect`
-    interface: ``build`` makes its request, the provider's chat dialect reads its errors."""
+    """One more endpoint of a provider, behind the :class:`~llmclient._providers.Wire`
+    interface a call is sent through: ``build`` makes its request, the provider's dialect
+    reads its errors."""
 
     name: str
     build: Callable[[ChatCall], HttpRequest]
-    errors: Dialect = attrs.field(repr=False)
+    errors: Wire = attrs.field(repr=False)
 
     def build_request(self, call: ChatCall) -> HttpRequest:
         return self.build(call)
@@ -50,6 +49,9 @@ class Endpoint:
         raise TypeError(f"The {self.name} endpoint answers no chat completion.")
 
     def new_stream(self, call: ChatCall) -> NoReturn:
+        raise TypeError(f"The {self.name} endpoint does not stream.")
+
+    def new_framing(self, call: ChatCall) -> NoReturn:
         raise TypeError(f"The {self.name} endpoint does not stream.")
 
 
@@ -70,7 +72,7 @@ def endpoint_call(
     model: str,
     params: Mapping[str, Any],
     options: Mapping[str, Any],
-    endpoint: Callable[[Dialect], Endpoint],
+    endpoint: Endpoint,
 ) -> ChatCall:
     """A call to one of ``provider``'s endpoints, resolved and checked as ``prepare_call``
     resolves a chat call.
@@ -84,7 +86,7 @@ def endpoint_call(
         messages=[],
         params=dict(params),
         stream=False,
-        dialect=endpoint(get_dialect(provider.dialect)),
+        dialect=endpoint,
         # As for chat's whole answers: only the client's total_timeout applies.
         stream_timeouts=stream_timeouts(config.stream_timeouts, {}, stream=False),
         **resolve_options(config, provider, options),

@@ -24,7 +24,7 @@ from ._config import (
     split_model,
 )
 from ._convert import is_answer_type, message_to_dict
-from ._providers import Dialect, ProviderSpec, get_dialect
+from ._providers import ProviderSpec, Wire, get_dialect
 from ._redact import redact_url
 from ._timeouts import StreamTimeouts
 from ._version import __version__
@@ -147,7 +147,7 @@ class ChatCall:
     api_key: str | None = attrs.field(repr=False)
     timeout: Any
     max_retries: int
-    dialect: Dialect = attrs.field(repr=False)
+    dialect: Wire = attrs.field(repr=False)
     extra_body: Mapping[str, Any] = attrs.field(factory=dict)
     headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
     api_version: str | None = None

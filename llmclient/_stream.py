@@ -1,17 +1,24 @@
-"""I/O-free stream state shared by both facades: bytes in, chunks out, and the end checked."""
+"""I/O-free stream state shared by both facades: bytes in, chunks out, and the end checked.
+
+Bytes go through the dialect's framing (:mod:`llmclient._framing`) into frames, and each
+frame's type and payload through the dialect's translator into chunks.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from ._accumulate import ChunkAccumulator
-from ._providers import StreamTranslator
 from ._redact import scrub_error
 from ._request import ChatCall
 from ._status import build_status_error, decode_body
 from .errors import APIError, DecodeError, IncompleteStreamError, LlmError
-from .sse import SSEDecoder
 from .types import ChatCompletion, ChatCompletionChunk
+
+if TYPE_CHECKING:
+    from ._framing import Framing
+    from ._providers import StreamTranslator
 
 #: At most this much of a body is kept when it is read only to build an error.
 MAX_ERROR_BODY = 64 * 1024
@@ -20,7 +27,7 @@ MAX_DRAIN = 64 * 1024
 
 
 class ChunkParser:
-    """Feeds raw body bytes through the SSE decoder and the provider's translator.
+    """Feeds raw body bytes through the dialect's framing and the dialect's translator.
 
     Chunks are not kept: each one is added to :attr:`answer` as it is produced, so a long
     stream holds its text, not thousands of chunk objects.
@@ -28,7 +35,7 @@ class ChunkParser:
 
     __slots__ = (
         "_call",
-        "_decoder",
+        "_framing",
         "_head",
         "_translator",
         "answer",
@@ -38,9 +45,13 @@ class ChunkParser:
     )
 
     def __init__(
-        self, translator: StreamTranslator, provider: str, call: ChatCall | None = None
+        self,
+        translator: StreamTranslator,
+        framing: Framing,
+        provider: str,
+        call: ChatCall | None = None,
     ) -> None:
-        self._decoder = SSEDecoder() if call is None else SSEDecoder(call.max_event_size)
+        self._framing = framing
         self._translator = translator
         self.provider = provider
         # The call streamed, whose secrets are hidden in errors (see ``scrub``).
@@ -51,13 +62,19 @@ class ChunkParser:
         self.count = 0
         #: An error met after chunks of the same read: raised once those are handed out.
         self.error: LlmError | None = None
-        # The body's first bytes, kept until an event arrives, to read an error body from.
+        # The body's first bytes, kept until a frame arrives, to read an error body from.
         self._head: bytearray | None = bytearray()
 
     @classmethod
     def for_call(cls, call: ChatCall) -> ChunkParser:
-        """The parser of one call's stream, in the call's dialect."""
-        return cls(call.dialect.new_stream(call), call.provider.name, call)
+        """The parser of one call's stream, in the call's dialect and its framing."""
+        dialect = call.dialect
+        return cls(dialect.new_stream(call), dialect.new_framing(call), call.provider.name, call)
+
+    @property
+    def media_type(self) -> str:
+        """The content type of a body in the stream's framing."""
+        return self._framing.media_type
 
     def scrub(self, error: LlmError) -> None:
         """Hide the call's secrets in ``error`` (a server may have echoed them into it)."""
@@ -79,20 +96,20 @@ class ChunkParser:
             raise self.error
         out: list[ChatCompletionChunk] = []
         translator = self._translator
-        decoder = self._decoder
+        framing = self._framing
         head = self._head
         if head is not None and len(head) < MAX_ERROR_BODY:
             head += data[: MAX_ERROR_BODY - len(head)]
         try:
-            events = decoder.feed_fields(data)
-            if events:
+            frames = framing.feed_frames(data)
+            if frames:
                 self._head = None
-            for event_type, event_data, _, _ in events:
+            for frame in frames:
                 if translator.finished:
                     break  # anything after the terminal marker is not part of the answer
-                translator.translate(event_type, event_data, out)
-            if decoder.pending_error is not None and not translator.finished:
-                raise decoder.pending_error
+                translator.translate(frame[0], frame[1], out)
+            if framing.pending_error is not None and not translator.finished:
+                raise framing.pending_error
             if translator.finished and not out and not self.count:
                 raise IncompleteStreamError(
                     f"{self.provider}: the stream ended before its first chunk; "
@@ -123,8 +140,8 @@ class ChunkParser:
     def end(self) -> None:
         """At the end of the body: raises a kept error, or :class:`IncompleteStreamError`.
 
-        A body in which not one event arrived may be a JSON error sent as an event stream:
-        then the provider's error is raised, typed.
+        A body in which not one frame arrived may be a JSON error sent under the stream's
+        content type: then the provider's error is raised, typed.
         """
         if self.error is not None:
             raise self.error
@@ -150,16 +167,17 @@ class ChunkParser:
         return self.answer.completion()
 
 
-def needs_error_body(status: int, headers: Mapping[str, str]) -> bool:
+def needs_error_body(status: int, headers: Mapping[str, str], media_type: str) -> bool:
     """Whether a response to a stream request is an error whose body must be read first.
 
-    True for any non-2xx status, and for a 2xx that is not an event stream (a JSON error
-    body, or an HTML page from a proxy).
+    True for any non-2xx status, and for a 2xx whose content type is not the stream's
+    ``media_type`` (a JSON error body, or an HTML page from a proxy); a response without a
+    content type is taken to be the stream.
     """
     if not 200 <= status < 300:
         return True
-    content_type = headers.get("content-type", "text/event-stream")
-    return not content_type.lstrip().lower().startswith("text/event-stream")
+    content_type = headers.get("content-type", media_type)
+    return not content_type.lstrip().lower().startswith(media_type)
 
 
 def error_from_response(

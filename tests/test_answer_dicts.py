@@ -692,7 +692,9 @@ def streamed_anthropic_message() -> Message:
         event("message_stop"),
     ]
     call = prepare_call(CONFIG, "chat_stream", MODELS["anthropic"], [USER], {}, stream=True)
-    parser = ChunkParser(anthropic.DIALECT.new_stream(call), "anthropic")
+    parser = ChunkParser(
+        anthropic.DIALECT.new_stream(call), anthropic.DIALECT.new_framing(call), "anthropic"
+    )
     for piece in events:
         parser.feed(piece)
     parser.end()

@@ -45,7 +45,8 @@ def make_call(**params: Any) -> ChatCall:
 
 
 def new_parser(**params: Any) -> ChunkParser:
-    return ChunkParser(DIALECT.new_stream(make_call(**params)), "anthropic")
+    call = make_call(**params)
+    return ChunkParser(DIALECT.new_stream(call), DIALECT.new_framing(call), "anthropic")
 
 
 def event(type: str, **fields: Any) -> bytes:

@@ -11,7 +11,7 @@ import pytest
 
 from llmclient._accumulate import accumulate
 from llmclient._config import ClientConfig
-from llmclient._providers.openai import OpenAIDialect
+from llmclient._providers.openai import DIALECT
 from llmclient._request import ChatCall, prepare_call
 from llmclient._stream import ChunkParser, error_from_response, needs_error_body
 from llmclient.errors import (
@@ -43,10 +43,12 @@ def make_call() -> ChatCall:
 
 
 CALL = make_call()
+#: The media type of the openai dialect's stream.
+SSE = DIALECT.new_framing(CALL).media_type
 
 
 def new_parser() -> ChunkParser:
-    return ChunkParser(OpenAIDialect().new_stream(CALL), "openai")
+    return ChunkParser(DIALECT.new_stream(CALL), DIALECT.new_framing(CALL), "openai")
 
 
 def event(payload: Any) -> bytes:
@@ -137,6 +139,40 @@ def test_text_stream_parses_into_typed_chunks() -> None:
     assert chunks[4].usage.total_tokens == 17
     assert chunks[4].usage.prompt_tokens_details is not None
     assert chunks[4].usage.prompt_tokens_details.cached_tokens == 0
+
+
+class LineFraming:
+    """A framing that is not SSE: one payload per line, every frame of type ``message``."""
+
+    media_type = "application/x-ndjson"
+    pending_error = None
+
+    def __init__(self) -> None:
+        self._rest = b""
+
+    def feed_frames(self, data: bytes) -> list[tuple[str, str]]:
+        *lines, self._rest = (self._rest + data).split(b"\n")
+        return [("message", line.decode()) for line in lines]
+
+
+def test_the_parser_reads_frames_from_the_framing_it_is_given() -> None:
+    body = b"".join(json.dumps(payload).encode() + b"\n" for payload in TEXT_EVENTS)
+    parser = ChunkParser(DIALECT.new_stream(CALL), LineFraming(), "openai")
+
+    chunks = feed_all([body[i : i + 7] for i in range(0, len(body), 7)] + [b"[DONE]\n"], parser)
+
+    assert chunks == EXPECTED_TEXT_CHUNKS
+    assert parser.finished
+    parser.end()
+
+
+def test_a_stream_in_another_framing_is_told_apart_by_its_media_type() -> None:
+    parser = ChunkParser(DIALECT.new_stream(CALL), LineFraming(), "openai")
+
+    assert (
+        needs_error_body(200, {"content-type": "application/x-ndjson"}, parser.media_type) is False
+    )
+    assert needs_error_body(200, {"content-type": "text/event-stream"}, parser.media_type) is True
 
 
 def _event_spans(stream: bytes) -> list[tuple[int, int]]:
@@ -599,13 +635,13 @@ def test_object_with_choices_and_error_field_is_a_chunk() -> None:
 def test_needs_error_body_for_non_2xx_or_a_body_that_is_not_an_event_stream(
     status: int, headers: Any, expected: bool
 ) -> None:
-    assert needs_error_body(status, headers) is expected
+    assert needs_error_body(status, headers, SSE) is expected
 
 
 @pytest.mark.parametrize("content_type", ["Text/Event-Stream", "TEXT/EVENT-STREAM; charset=utf-8"])
 def test_event_stream_media_type_is_case_insensitive(content_type: str) -> None:
     # RFC 9110 8.3.1: type and subtype are case-insensitive.
-    assert needs_error_body(200, {"content-type": content_type}) is False
+    assert needs_error_body(200, {"content-type": content_type}, SSE) is False
 
 
 def test_200_json_error_body_becomes_typed_status_error() -> None:

@@ -46,9 +46,10 @@ from llmclient import (
     accumulate,
 )
 from llmclient._config import ClientConfig
+from llmclient._framing import SSEFraming
 from llmclient._request import ChatCall, prepare_call
 from llmclient._stream import ChunkParser
-from llmclient.sse import DEFAULT_MAX_EVENT_SIZE, SSEDecoder
+from llmclient.sse import DEFAULT_MAX_EVENT_SIZE
 from llmclient.testing import LocalServer, Reply, anthropic_event
 
 KEY = "sk-fault-injection-test-key"
@@ -231,7 +232,9 @@ def stream_call(dialect: str) -> ChatCall:
 
 def new_parser(dialect: str) -> ChunkParser:
     call = stream_call(dialect)
-    return ChunkParser(call.dialect.new_stream(call), call.provider.name)
+    return ChunkParser(
+        call.dialect.new_stream(call), call.dialect.new_framing(call), call.provider.name
+    )
 
 
 def settled(chunks: list[ChatCompletionChunk]) -> list[ChatCompletionChunk]:
@@ -732,7 +735,7 @@ def test_event_over_the_size_limit_comes_after_the_chunks_before_it(dialect: str
     largest = max(len(event) for event in events)
     oversized = bad_event(dialect, b'{"pad": "' + b"x" * (2 * largest) + b'"}')
     parser = new_parser(dialect)
-    parser._decoder = SSEDecoder(max_event_size=largest)
+    parser._framing = SSEFraming(max_event_size=largest)
     before = b"".join(events[:6])
     received = settled(parser.feed(before))
     with pytest.raises(EventTooLargeError, match=f"exceeds max_event_size of {largest} bytes"):
@@ -766,7 +769,7 @@ def test_error_read_with_good_events_comes_after_their_chunks(dialect: str, case
     largest = max(len(event) for event in events)
     before = b"".join(events[:5])
     parser = new_parser(dialect)
-    parser._decoder = SSEDecoder(max_event_size=largest)
+    parser._framing = SSEFraming(max_event_size=largest)
     chunks = settled(parser.feed(before + build(dialect, largest)))
     assert chunks == parse(dialect, before).chunks
     assert chunks
@@ -777,7 +780,7 @@ def test_error_read_with_good_events_comes_after_their_chunks(dialect: str, case
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_every_recorded_event_fits_a_decoder_sized_to_the_largest(dialect: str) -> None:
     parser = new_parser(dialect)
-    parser._decoder = SSEDecoder(max_event_size=max(len(event) for event in EVENTS[dialect]))
+    parser._framing = SSEFraming(max_event_size=max(len(event) for event in EVENTS[dialect]))
     assert settled(parser.feed(BODIES[dialect])) == list(full_chunks(dialect))
     parser.end()
 

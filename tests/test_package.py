@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from collections.abc import Collection
+from pathlib import Path
 
 import llmclient
 from llmclient import errors, testing, types
@@ -17,6 +20,9 @@ def test_import_leaves_testing_and_dialects_unloaded() -> None:
     loaded = out.stdout
     assert "llmclient.testing" not in loaded
     assert "llmclient._providers.openai" not in loaded
+    for dialect in ("openai", "anthropic", "gemini", "azure", "_common", "_vectors"):
+        assert f"'llmclient._providers.{dialect}" not in loaded
+    assert "'llmclient._framing'" not in loaded
     for lazy in ("_endpoint_types", "_embeddings", "_models", "_hooks", "hooks", "cli"):
         assert f"'llmclient.{lazy}'" not in loaded
 
@@ -61,3 +67,44 @@ def test_input_errors_are_value_errors_and_llm_errors() -> None:
     for cls in (errors.UnknownProviderError, errors.MissingAPIKeyError, errors.InvalidRequestError):
         assert issubclass(cls, ValueError)
         assert issubclass(cls, llmclient.LlmError)
+
+
+def _module_level_imports(path: Path, name: str, modules: Collection[str]) -> set[str]:
+    """The llmclient modules ``name`` imports as it loads (not for type checking only)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        for sub in () if isinstance(node, ast.FunctionDef) else ast.walk(node):
+            if isinstance(sub, ast.ImportFrom):
+                base = package.split(".")
+                target = ".".join(base[: len(base) - sub.level + 1]) if sub.level else ""
+                target = ".".join(part for part in (target, sub.module or "") if part)
+                for alias in sub.names:  # a submodule, or a name the module defines
+                    module = f"{target}.{alias.name}"
+                    found.add(module if module in modules else target)
+            elif isinstance(sub, ast.Import):
+                found.update(alias.name for alias in sub.names)
+    return found
+
+
+def test_no_module_imports_another_that_imports_it_back() -> None:
+    root = Path(llmclient.__file__).parent
+    paths = {}
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        paths[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {
+        name: (_module_level_imports(path, name, paths) & paths.keys()) - {name}
+        for name, path in paths.items()
+    }
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for step in graph[start] - seen:
+            seen.add(step)
+            if step == goal or reaches(step, goal, seen):
+                return True
+        return False
+
+    assert sorted(name for name in graph if reaches(name, name, set())) == []

@@ -64,7 +64,9 @@ def sse(model: str, payload: Any) -> bytes:
 
 def new_parser(model: str) -> ChunkParser:
     call = make_call(model, stream=True)
-    return ChunkParser(call.dialect.new_stream(call), call.provider.name)
+    return ChunkParser(
+        call.dialect.new_stream(call), call.dialect.new_framing(call), call.provider.name
+    )
 
 
 def feed(model: str, events: Sequence[Any]) -> tuple[list[ChatCompletionChunk], ChunkParser]:

@@ -1,21 +1,55 @@
-"""Provider registry (data) and the wire-dialect interface every dialect module implements."""
+"""The provider registry (data), and the wire-dialect interface from :mod:`._dialect`.
+
+Each wire dialect is a package here (``openai``, ``anthropic``, ``gemini``, ``azure``) that owns
+every endpoint it speaks; shared helpers are in ``_common``, ``_vectors``, ``_shape`` and
+``_state``. Dialect packages are imported on first use, never by ``import llmclient``.
+"""
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
 from ..errors import InvalidRequestError, UnknownProviderError
+from ._dialect import (
+    DIALECT_MODULES,
+    EMBEDDINGS,
+    MODELS,
+    Dialect,
+    EmbeddingsDialect,
+    EndpointKind,
+    ModelPage,
+    ModelsDialect,
+    StreamTranslator,
+    Wire,
+    dialect_for,
+    get_dialect,
+)
 
-if TYPE_CHECKING:
-    from .._request import ChatCall, HttpRequest
-    from ..errors import APIStatusError
-    from ..types import ChatCompletion, ChatCompletionChunk
+__all__ = [
+    "AZURE_API_VERSION",
+    "DIALECT_MODULES",
+    "EMBEDDINGS",
+    "MODELS",
+    "PROVIDERS",
+    "Dialect",
+    "EmbeddingsDialect",
+    "EndpointKind",
+    "ModelPage",
+    "ModelsDialect",
+    "ProviderSpec",
+    "StreamTranslator",
+    "Wire",
+    "check_provider",
+    "dialect_for",
+    "get_dialect",
+    "get_provider",
+    "markdown_table",
+    "providers",
+]
 
 
 def _renames(value: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -285,49 +319,3 @@ def markdown_table(specs: Iterable[ProviderSpec] | None = None) -> str:
             f"| `{spec.name}` | {spec.dialect} | {base_url} | {keys} | {header} | {base_env} |"
         )
     return "\n".join(rows) + "\n"
-
-
-class StreamTranslator(Protocol):
-    """Turns one stream's server-sent events into chunks; one instance per stream."""
-
-    finished: bool
-
-    def translate(self, event: str, data: str, out: list[ChatCompletionChunk]) -> None:
-        """Append the chunks for one event (its type and data) to ``out``; raise typed errors
-        for error events."""
-
-
-class Dialect(Protocol):
-    """A provider wire format: requests out, answers and errors in. Pure functions only."""
-
-    def build_request(self, call: ChatCall) -> HttpRequest:
-        """The HTTP request for a prepared call."""
-
-    def parse_completion(self, call: ChatCall, body: bytes) -> ChatCompletion:
-        """A non-streamed answer body as a completion (raises DecodeError or an in-band error)."""
-
-    def parse_error(
-        self, call: ChatCall, status: int, headers: Mapping[str, str], body: bytes
-    ) -> APIStatusError:
-        """The typed error for an error status."""
-
-    def new_stream(self, call: ChatCall) -> StreamTranslator:
-        """A translator for one streamed answer."""
-
-
-#: Wire dialects by name: the module of this package that implements each one.
-DIALECT_MODULES: Mapping[str, str] = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "azure": "azure",
-    "gemini": "gemini",
-}
-
-
-def get_dialect(name: str) -> Dialect:
-    """The dialect for a provider's wire format; its module is imported on first use."""
-    module = DIALECT_MODULES.get(name)
-    if module is None:
-        raise UnknownProviderError(f"No wire dialect called {name!r}.")
-    dialect: Dialect = importlib.import_module(f"{__name__}.{module}").DIALECT
-    return dialect

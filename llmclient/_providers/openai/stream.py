@@ -1,66 +1,21 @@
-"""OpenAI's chat completions wire format, spoken by OpenAI and every OpenAI-compatible server."""
+"""OpenAI's stream: each ``data:`` event is a chunk already in our shape, ``[DONE]`` ends it."""
 
 from __future__ import annotations
 
-import json
-import json.scanner
-from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._convert import structure_chunk, structure_completion
-from .._request import ChatCall, HttpRequest, encode_json
-from .._status import build_status_error, decode_body, load_json
-from ..errors import APIStatusError, DecodeError, LlmError
-from ..types import ChatCompletion, ChatCompletionChunk, ChunkChoice, Delta
-from ._shape import SHAPES_UNUSED, TextShape
-from ._state import without_state
-
-_PREVIEW = 80
+from ..._convert import structure_chunk
+from ..._request import ChatCall
+from ..._status import build_status_error
+from ...errors import DecodeError, LlmError
+from ...types import ChatCompletionChunk, ChunkChoice, Delta
+from .._common import describe_event, load_event
+from .._shape import SHAPES_UNUSED, TextShape
 
 
-def describe_event(number: int, data: str) -> str:
-    """A short, safe description of a stream event for error messages."""
-    preview = data if len(data) <= _PREVIEW else data[:_PREVIEW] + "..."
-    return f"event #{number} {preview!r}"
-
-
-class OpenAIDialect:
-    """Requests to ``{base_url}/chat/completions``; answers and chunks are already our shape."""
-
-    def build_request(self, call: ChatCall) -> HttpRequest:
-        # State of other dialects stays out: OpenAI refuses message fields it does not know.
-        messages = without_state(call.messages)
-        body: dict[str, Any] = {"model": call.model, "messages": messages, **call.params}
-        if call.stream:
-            body["stream"] = True
-        body.update(call.extra_body)
-        headers = call.base_headers()
-        return HttpRequest("POST", f"{call.base_url}/chat/completions", headers, encode_json(body))
-
-    def parse_completion(self, call: ChatCall, body: bytes) -> ChatCompletion:
-        payload = load_json(body, call.provider.name, "response body")
-        if not isinstance(payload, dict):
-            raise DecodeError(
-                f"{call.provider.name}: expected a JSON object, got {type(payload).__name__}.",
-                provider=call.provider.name,
-            )
-        if "error" in payload and "choices" not in payload:
-            raise build_status_error(call.provider.name, 200, payload, in_stream=True)
-        try:
-            return structure_completion(payload)
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise DecodeError(
-                f"{call.provider.name}: the response is not a chat completion ({exc}).",
-                provider=call.provider.name,
-            ) from exc
-
-    def parse_error(
-        self, call: ChatCall, status: int, headers: Mapping[str, str], body: bytes
-    ) -> APIStatusError:
-        return build_status_error(call.provider.name, status, decode_body(body), headers)
-
-    def new_stream(self, call: ChatCall) -> OpenAIStream:
-        return OpenAIStream(call.provider.name)
+def new_stream(call: ChatCall) -> OpenAIStream:
+    """The translator of one call's stream."""
+    return OpenAIStream(call.provider.name)
 
 
 class OpenAIStream:
@@ -131,27 +86,6 @@ class OpenAIStream:
         return shape.verified
 
 
-def load_event(data: str, provider: str, number: int) -> dict[str, Any]:
-    """The JSON object event number ``number`` holds; raises DecodeError for anything else."""
-    try:
-        payload, end = _scan_json(data, 0)
-    except (StopIteration, ValueError):
-        end = -1
-    if end != len(data):  # not one bare JSON value: padded JSON, or not JSON
-        try:
-            payload = json.loads(data)
-        except ValueError as exc:
-            raise DecodeError(
-                f"{provider}: {describe_event(number, data)} is not valid JSON ({exc}).",
-                provider=provider,
-            ) from exc
-    if payload.__class__ is not dict:
-        raise DecodeError(
-            f"{provider}: {describe_event(number, data)} is not a JSON object.", provider=provider
-        )
-    return payload
-
-
 def _shape_of(data: str, chunk: ChatCompletionChunk) -> TextShape[ChatCompletionChunk] | None:
     """The shape of an event whose chunk is one choice with text and nothing else to copy."""
     choices = chunk.choices
@@ -184,12 +118,3 @@ def _with_content(chunk: ChatCompletionChunk, content: str) -> ChatCompletionChu
         chunk.system_fingerprint,
         chunk.service_tier,
     )
-
-
-DIALECT = OpenAIDialect()
-
-# The C scanner behind json.loads, called directly: a chunk's JSON is parsed without the two
-# whitespace regex passes json.loads makes. Anything it does not take whole goes to json.loads.
-_scan_json: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
-    json.JSONDecoder()  # type: ignore[arg-type]  # typeshed types the argument as the scanner
-)

@@ -1,0 +1,65 @@
+"""Embeddings: ``POST {base_url}/models/{model}:embedContent`` for one text, and
+``:batchEmbedContents`` for a list; ``dimensions`` is ``outputDimensionality``.
+
+Gemini always sends floats, so the encoding asked for changes nothing in the answer, and it
+counts no tokens: the answer has no usage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..._endpoint_types import Embedding, EmbeddingResponse
+from ..._request import ChatCall, HttpRequest, encode_json
+from ..._status import build_status_error
+from ...errors import InvalidRequestError
+from .._common import merged
+from .._vectors import vector
+from .request import model_path
+
+
+def embeddings_params(provider: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments the requests are built from; ``user`` has no Gemini counterpart."""
+    if fields.get("user") is not None:
+        raise InvalidRequestError(
+            f"{provider} (Gemini) has no equivalent of the parameter 'user': leave it out."
+        )
+    return {
+        name: value
+        for name, value in fields.items()
+        if value is not None and name != "encoding_format"
+    }
+
+
+def build_embeddings_request(call: ChatCall) -> HttpRequest:
+    """``:embedContent`` for one text, ``:batchEmbedContents`` (one request per text) for a
+    list; ``extra_body`` (``taskType``, ``title``, ...) is merged into each text's request."""
+    texts = call.params["input"]
+    dimensions = call.params.get("dimensions")
+
+    def content_request(text: str) -> dict[str, Any]:
+        request: dict[str, Any] = {"content": {"parts": [{"text": text}]}}
+        if dimensions is not None:
+            request["outputDimensionality"] = dimensions
+        return merged(request, call.extra_body) if call.extra_body else request
+
+    path = model_path(call.model)
+    if isinstance(texts, str):
+        url, body = f"{call.base_url}/{path}:embedContent", content_request(texts)
+    else:
+        # Each request of a batch names its model, the one in the URL.
+        own = call.model.startswith(("models/", "tunedModels/"))
+        name = call.model if own else f"models/{call.model}"
+        requests = [{"model": name, **content_request(text)} for text in texts]
+        url, body = f"{call.base_url}/{path}:batchEmbedContents", {"requests": requests}
+    return HttpRequest("POST", url, call.base_headers(), encode_json(body))
+
+
+def parse_embeddings(call: ChatCall, payload: dict[str, Any]) -> EmbeddingResponse:
+    """One ``embedding`` (``:embedContent``) or a list of ``embeddings`` (a batch)."""
+    if "error" in payload and not payload.keys() & {"embedding", "embeddings"}:
+        raise build_status_error(call.provider.name, 200, payload, in_stream=True)
+    vectors = [payload["embedding"]] if "embedding" in payload else payload["embeddings"]
+    data = [Embedding(index, vector(item["values"])) for index, item in enumerate(vectors)]
+    return EmbeddingResponse(data=data, model=call.model)

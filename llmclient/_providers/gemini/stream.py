@@ -1,0 +1,193 @@
+"""A ``streamGenerateContent?alt=sse`` stream: each event is a partial answer, made a chunk."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from ..._convert import optional_str
+from ..._request import ChatCall
+from ...errors import DecodeError
+from ...types import (
+    ChatCompletionChunk,
+    ChunkChoice,
+    Delta,
+    FunctionCallDelta,
+    ProviderState,
+    ToolCallDelta,
+)
+from .._common import describe_event
+from .answer import (
+    CallIds,
+    CandidateParts,
+    answer_id_of,
+    arguments_of,
+    candidate_index,
+    finish_reason,
+    logprobs_of,
+    prompt_blocked,
+    usage_from,
+)
+from .errors import status_error
+
+
+def new_stream(call: ChatCall) -> GeminiStream:
+    """The translator of one call's stream: ``n`` candidates, usage last if asked for."""
+    options = call.params.get("stream_options")
+    include_usage = isinstance(options, Mapping) and options.get("include_usage") is True
+    n = call.params.get("n")
+    return GeminiStream(
+        call.provider.name,
+        call.model,
+        include_usage=include_usage,
+        n=n if isinstance(n, int) and n > 0 else 1,
+    )
+
+
+class GeminiStream:
+    """One ``streamGenerateContent?alt=sse`` stream: each event is a partial answer.
+
+    Each event becomes one chunk with a choice per candidate that said something; the first
+    delta of a candidate carries ``role: "assistant"``. The stream is finished once every
+    candidate has a ``finishReason``; with ``include_usage``, a last chunk with no choices
+    then carries the usage (Gemini repeats running totals on every event; the last counts).
+    """
+
+    __slots__ = (
+        "_answer_id",
+        "_calls",
+        "_created",
+        "_done",
+        "_events",
+        "_ids",
+        "_include_usage",
+        "_model",
+        "_n",
+        "_seen",
+        "_usage",
+        "finished",
+        "provider",
+    )
+
+    def __init__(self, provider: str, model: str, *, include_usage: bool, n: int = 1) -> None:
+        self.provider = provider
+        self.finished = False
+        self._model = model
+        self._include_usage = include_usage
+        self._n = n
+        self._created = int(time.time())
+        self._answer_id: str | None = None
+        self._ids = CallIds("")
+        self._events = 0
+        self._seen: set[int] = set()
+        self._done: set[int] = set()
+        self._calls: dict[int, int] = {}  # tool calls so far, per candidate
+        self._usage: Mapping[str, Any] | None = None
+
+    def translate(self, event: str, data: str, out: list[ChatCompletionChunk]) -> None:
+        self._events += 1
+        payload = self._payload(data)
+        if "error" in payload and "candidates" not in payload:
+            raise status_error(self.provider, 200, payload, in_stream=True)
+        try:
+            self._translate(payload, out)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise DecodeError(
+                f"{self.provider}: {describe_event(self._events, data)} is not a Gemini "
+                f"answer ({exc!r}).",
+                provider=self.provider,
+            ) from exc
+
+    def _payload(self, data: str) -> dict[str, Any]:
+        try:
+            payload = json.loads(data)
+        except ValueError as exc:
+            raise DecodeError(
+                f"{self.provider}: {describe_event(self._events, data)} is not valid JSON ({exc}).",
+                provider=self.provider,
+            ) from exc
+        if not isinstance(payload, dict):
+            raise DecodeError(
+                f"{self.provider}: {describe_event(self._events, data)} is not a JSON object.",
+                provider=self.provider,
+            )
+        return payload
+
+    def _translate(self, payload: Mapping[str, Any], out: list[ChatCompletionChunk]) -> None:
+        if self._answer_id is None:
+            self._answer_id = answer_id_of(payload)
+            self._ids = CallIds(self._answer_id)
+        model = optional_str(payload.get("modelVersion"), "modelVersion") or self._model
+        meta = payload.get("usageMetadata")
+        if isinstance(meta, Mapping):
+            self._usage = meta
+        candidates = payload.get("candidates") or ()
+        choices = [
+            choice
+            for choice in (self._choice(n, candidate) for n, candidate in enumerate(candidates))
+            if choice is not None
+        ]
+        if not candidates and prompt_blocked(payload):
+            choices = [
+                ChunkChoice(index=i, delta=Delta(role="assistant"), finish_reason="content_filter")
+                for i in range(self._n)
+            ]
+            self._done.update(range(self._n))
+        if choices:
+            out.append(
+                ChatCompletionChunk(
+                    id=self._answer_id, model=model, choices=choices, created=self._created
+                )
+            )
+        if self._done and len(self._done) >= max(self._n, len(self._seen)):
+            self.finished = True
+            if self._include_usage and self._usage is not None:
+                out.append(
+                    ChatCompletionChunk(
+                        id=self._answer_id,
+                        model=model,
+                        usage=usage_from(self._usage),
+                        created=self._created,
+                    )
+                )
+
+    def _choice(self, number: int, candidate: Mapping[str, Any]) -> ChunkChoice | None:
+        where = f"candidates[{number}]"
+        index = candidate_index(candidate, where)
+        first = index not in self._seen
+        self._seen.add(index)
+        parts = CandidateParts(candidate, where)
+        tool_calls = [self._tool_call(index, call, state) for call, state in parts.calls] or None
+        reason = optional_str(candidate.get("finishReason"), f"{where}.finishReason")
+        finish = None
+        if reason:
+            finish = finish_reason(reason, index in self._calls)
+            self._done.add(index)
+        logprobs = logprobs_of(candidate)
+        text, thought, state = parts.text, parts.thought, parts.signature
+        if not (first or text or thought or tool_calls or finish or logprobs or state):
+            return None
+        delta = Delta(
+            role="assistant" if first else None,
+            content=text,
+            tool_calls=tool_calls,
+            reasoning_content=thought,
+            provider_state=state,
+        )
+        return ChunkChoice(index=index, delta=delta, finish_reason=finish, logprobs=logprobs)
+
+    def _tool_call(
+        self, index: int, call: Mapping[str, Any], state: ProviderState | None
+    ) -> ToolCallDelta:
+        # Gemini sends each call whole, once: it is one delta with the next index.
+        number = self._calls.get(index, 0)
+        self._calls[index] = number + 1
+        return ToolCallDelta(
+            index=number,
+            id=self._ids.next(call),
+            type="function",
+            function=FunctionCallDelta(name=call["name"], arguments=arguments_of(call)),
+            provider_state=state,
+        )
