@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..._convert import FieldError
+from ..._convert import FieldError, string
 from ..._request import ChatCall
 from ..._status import build_status_error, decode_body
 from ...errors import APIStatusError, DecodeError
@@ -166,9 +166,4 @@ def _blocks(content: Any) -> list[dict[str, Any]]:
 
 def text_field(block: Mapping[str, Any], key: str, where: str) -> str:
     """``block[key]`` when it is a string ("" when absent); else a FieldError naming it."""
-    value = block.get(key)
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    raise FieldError(f"{where}.{key}", "a string", value)
+    return string(block.get(key), f"{where}.{key}")

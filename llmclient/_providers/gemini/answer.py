@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from ..._convert import FieldError, optional_str
+from ..._convert import FieldError, integer, optional_str
 from ..._request import ChatCall
 from ...errors import DecodeError
 from ...types import (
@@ -82,12 +82,7 @@ def usage_from(meta: Mapping[str, Any]) -> Usage:
 
 
 def _count(meta: Mapping[str, Any], key: str) -> int:
-    value = meta.get(key)
-    if value is None:
-        return 0
-    if value.__class__ is not int:
-        raise FieldError(f"usageMetadata.{key}", "an integer", value)
-    return value
+    return integer(meta.get(key), f"usageMetadata.{key}")
 
 
 def answer_id_of(payload: Mapping[str, Any]) -> str:
@@ -147,12 +142,7 @@ class CandidateParts:
 def candidate_index(candidate: Any, where: str) -> int:
     if not isinstance(candidate, Mapping):
         raise FieldError(where, "an object", candidate)
-    index = candidate.get("index")
-    if index is None:
-        return 0
-    if index.__class__ is not int:
-        raise FieldError(f"{where}.index", "an integer", index)
-    return index
+    return integer(candidate.get("index"), f"{where}.index")
 
 
 def arguments_of(call: Mapping[str, Any]) -> str:
