@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from itertools import pairwise
 from types import TracebackType
@@ -13,16 +13,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from . import _log
-from ._base import DEFAULT_LIMITS, BaseClient
-from ._config import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from ._providers import ProviderSpec
+from ._base import BaseClient
 from ._redact import scrubbing
 from ._request import ChatCall
 from ._retry import falls_back, retry_call
 from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
 from ._transport import (
     build_httpx_request,
-    client_timeout,
     configured_timeout,
     redirect_error,
     response_too_large,
@@ -32,7 +29,6 @@ from ._transport import (
 from ._watchdog import CallTimer
 from ._wire import Wire
 from .errors import LlmError
-from .sse import DEFAULT_MAX_EVENT_SIZE
 from .types import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -48,7 +44,7 @@ if TYPE_CHECKING:
     from ._embeddings import EncodingFormat
     from ._endpoints import Parsed, Parser
     from ._hooks import Trace
-    from .hooks import Hooks
+    from .hooks import Hooks  # noqa: F401  (named in a string: LlmClient's base)
     from .types import ChatParams, EmbeddingResponse, EmbedParams, ListModelsParams, Model
 
     #: One attempt at a call: what the retrier calls, and retries while the policy allows.
@@ -196,77 +192,12 @@ class ChatStream:
             self.close()
 
 
-class LlmClient(BaseClient):
+class LlmClient(BaseClient[httpx.Client, "Hooks"]):
     """A blocking client for every provider, answering in OpenAI's shapes.
 
-    Args:
-        api_key: the key for every provider (see the README for the order keys are found in).
-        api_keys: keys per provider name, e.g. ``{"openai": "sk-..."}``.
-        base_url: send every request here instead of the provider's URL (a local server or a proxy).
-        timeout: seconds, or an ``httpx.Timeout``, for connecting and for each read.
-        max_retries: retries of failures before the first chunk (default 2).
-        default_headers: headers added to every request.
-        http_client: your own ``httpx.Client`` (proxies, mTLS, transports); it is not closed by
-            :meth:`close`.
-        default_provider: the provider of a model written without a ``provider/`` prefix.
-        providers: providers of your own (:class:`~llmclient.ProviderSpec`) for this client,
-            as :meth:`register_provider` adds them; a built-in name is replaced.
-        first_chunk_timeout: seconds from sending a request to its first chunk (each attempt).
-        idle_timeout: the longest gap between chunks once streaming; comments and pings do
-            not count as progress.
-        total_timeout: a deadline for a whole call, retries and iteration included.
-        hooks: :class:`~llmclient.hooks.Hooks` objects told of every call's steps (requests,
-            retries, chunks, the end with usage and latency, errors).
-        max_event_size: the most bytes one server-sent event of a stream may hold (default
-            32 MiB); past it, the stream raises :class:`~llmclient.errors.EventTooLargeError`.
-        max_response_size: the most bytes a whole answer's body may hold (``chat``,
-            embeddings, model lists; default 128 MiB); past it, the call raises
-            :class:`~llmclient.errors.ResponseTooLargeError`.
-
-    Raises :class:`~llmclient.errors.InvalidRequestError` naming the argument for any argument
-    of the wrong type or value (``TypeError`` for hooks that are not hooks).
+    It takes an ``httpx.Client`` as ``http_client`` and :class:`~llmclient.hooks.Hooks` as
+    ``hooks``; every argument is described at ``__init__``.
     """
-
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        api_keys: Mapping[str, str] | None = None,
-        base_url: str | None = None,
-        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx.Client | None = None,
-        default_provider: str = "openai",
-        providers: Iterable[ProviderSpec] | None = None,
-        first_chunk_timeout: float | None = None,
-        idle_timeout: float | None = None,
-        total_timeout: float | None = None,
-        hooks: Sequence[Hooks] | None = None,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
-    ) -> None:
-        super().__init__(
-            api_key=api_key,
-            api_keys=api_keys,
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=max_retries,
-            default_headers=default_headers,
-            default_provider=default_provider,
-            http_client=http_client,
-            providers=providers,
-            first_chunk_timeout=first_chunk_timeout,
-            idle_timeout=idle_timeout,
-            total_timeout=total_timeout,
-            hooks=hooks,
-            max_event_size=max_event_size,
-            max_response_size=max_response_size,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(
-            timeout=client_timeout(timeout), limits=DEFAULT_LIMITS
-        )
 
     def chat(
         self,
