@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from itertools import pairwise
@@ -19,6 +19,7 @@ from ._request import ChatCall
 from ._retry import async_retry_call, falls_back
 from ._shield import close_soon, guarded_send
 from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
+from ._stream_base import StreamBase
 from ._transport import (
     build_httpx_request,
     configured_timeout,
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     Step = Callable[[ChatCall, CallTimer | None, AsyncTrace | None], Awaitable[T]]
 
 
-class AsyncChatStream:
+class AsyncChatStream(StreamBase[AsyncIterator[bytes], "AsyncTrace"]):
     """The chunks of one streamed answer, as an async iterator.
 
     It is returned by :meth:`AsyncLlmClient.chat_stream` once the first chunk has arrived.
@@ -64,19 +65,12 @@ class AsyncChatStream:
     releases the connection.
     """
 
-    __slots__ = ("_closed", "_parser", "_pending", "_raw", "_timer", "_trace", "response")
+    __slots__ = ()
 
     def __init__(
         self, response: httpx.Response, parser: ChunkParser, timer: CallTimer | None = None
     ) -> None:
-        self.response = response
-        self._timer = timer
-        self._raw = response.aiter_bytes()
-        self._parser = parser
-        self._pending: deque[ChatCompletionChunk] = deque()
-        self._closed = False
-        #: Set once the first chunk has arrived, when the client has hooks.
-        self._trace: AsyncTrace | None = None
+        super().__init__(response, parser, timer, response.aiter_bytes())
 
     def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
         return self
@@ -114,22 +108,14 @@ class AsyncChatStream:
                 pending.extend(parser.feed(data))
                 if self._timer is not None:
                     self._timer.after_read(bool(pending))
-        except httpx.RequestError as exc:
-            await self.aclose()
-            error = transport_error(exc, parser.provider, "while streaming", self._timer)
-            parser.scrub(error)
-            _log.failed(parser.provider, error)
-            if self._trace is not None:
-                await self._trace.error(error)
-            raise error from exc
         except BaseException as exc:
             await self.aclose()
-            if isinstance(exc, LlmError):
-                parser.scrub(exc)
-                _log.failed(parser.provider, exc)
-                if self._trace is not None:
-                    await self._trace.error(exc)
-            raise
+            error = self._failure(exc)
+            if error is not None and self._trace is not None:
+                await self._trace.error(error)
+            if error is None or error is exc:
+                raise
+            raise error from exc
 
     async def text(self) -> AsyncIterator[str]:
         """Iterate over just the answer's text (the first choice's content) as it arrives."""
@@ -149,19 +135,16 @@ class AsyncChatStream:
         return self._parser.completion()
 
     async def _drain(self) -> None:
-        """After the end marker, read the rest of the body so the connection can be reused.
-
-        At most :data:`MAX_DRAIN` bytes are read: past that, closing is cheaper.
-        """
+        """The asyncio twin of :meth:`ChatStream._drain <llmclient.ChatStream._drain>`."""
         _log.stream_ended(self._parser.provider, self._parser)
         left = MAX_DRAIN
         try:
-            async for data in self._raw:
-                left -= len(data)
-                if left < 0:
-                    break
-        except httpx.HTTPError:
-            pass  # the answer is complete: a failure past its end marker loses nothing
+            # The answer is complete: a failure past its end marker loses nothing.
+            with contextlib.suppress(httpx.HTTPError):
+                async for data in self._raw:
+                    left -= len(data)
+                    if left < 0:
+                        break
         finally:
             await self.aclose()
         if self._trace is not None:
@@ -170,10 +153,7 @@ class AsyncChatStream:
 
     async def aclose(self) -> None:
         """Stop reading and release the connection. Calling it again does nothing."""
-        if not self._closed:
-            self._closed = True
-            if self._timer is not None:
-                self._timer.stop()
+        if self._release():
             await self.response.aclose()
 
     async def __aenter__(self) -> AsyncChatStream:
@@ -190,10 +170,7 @@ class AsyncChatStream:
     def __del__(self) -> None:
         # An `async for` left with `break` drops the stream: closing needs the event loop,
         # so hand the close to it.
-        if not self._closed:
-            self._closed = True
-            if self._timer is not None:
-                self._timer.stop()
+        if self._release():
             close_soon(self.response)
 
 
@@ -369,10 +346,9 @@ class AsyncLlmClient(BaseClient[httpx.AsyncClient, "AsyncHooks | Hooks"]):
             raise error_from_response(call, status, headers, body)
         stream = AsyncChatStream(response, parser, timer)
         await stream._read_more()  # the first chunk, or the error, arrives before we return
-        _log.first_chunk(call.provider.name, time.monotonic() - started)
+        first = stream._opened(started, trace)
         if trace is not None:
-            stream._trace = trace  # from here on, failures are the stream's, not retried
-            await trace.first_chunk(stream._pending[0])
+            await trace.first_chunk(first)
         return stream
 
     async def embed(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from itertools import pairwise
@@ -18,6 +18,7 @@ from ._redact import scrubbing
 from ._request import ChatCall
 from ._retry import falls_back, retry_call
 from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
+from ._stream_base import StreamBase
 from ._transport import (
     build_httpx_request,
     configured_timeout,
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     Step = Callable[[ChatCall, CallTimer | None, Trace | None], T]
 
 
-class ChatStream:
+class ChatStream(StreamBase[Iterator[bytes], "Trace"]):
     """The chunks of one streamed answer, as a blocking iterator.
 
     It is returned by :meth:`LlmClient.chat_stream` once the first chunk has arrived.
@@ -63,19 +64,12 @@ class ChatStream:
     releases the connection.
     """
 
-    __slots__ = ("_closed", "_parser", "_pending", "_raw", "_timer", "_trace", "response")
+    __slots__ = ()
 
     def __init__(
         self, response: httpx.Response, parser: ChunkParser, timer: CallTimer | None = None
     ) -> None:
-        self.response = response
-        self._timer = timer
-        self._raw = response.iter_bytes()
-        self._parser = parser
-        self._pending: deque[ChatCompletionChunk] = deque()
-        self._closed = False
-        #: Set once the first chunk has arrived, when the client has hooks.
-        self._trace: Trace | None = None
+        super().__init__(response, parser, timer, response.iter_bytes())
 
     def __iter__(self) -> Iterator[ChatCompletionChunk]:
         return self
@@ -113,22 +107,14 @@ class ChatStream:
                 pending.extend(parser.feed(data))
                 if self._timer is not None:
                     self._timer.after_read(bool(pending))
-        except httpx.RequestError as exc:
-            self.close()
-            error = transport_error(exc, parser.provider, "while streaming", self._timer)
-            parser.scrub(error)
-            _log.failed(parser.provider, error)
-            if self._trace is not None:
-                self._trace.error(error)
-            raise error from exc
         except BaseException as exc:
             self.close()
-            if isinstance(exc, LlmError):
-                parser.scrub(exc)
-                _log.failed(parser.provider, exc)
-                if self._trace is not None:
-                    self._trace.error(exc)
-            raise
+            error = self._failure(exc)
+            if error is not None and self._trace is not None:
+                self._trace.error(error)
+            if error is None or error is exc:
+                raise
+            raise error from exc
 
     def text(self) -> Iterator[str]:
         """Iterate over just the answer's text (the first choice's content) as it arrives."""
@@ -148,19 +134,18 @@ class ChatStream:
         return self._parser.completion()
 
     def _drain(self) -> None:
-        """After the end marker, read the rest of the body so the connection can be reused.
-
-        At most :data:`MAX_DRAIN` bytes are read: past that, closing is cheaper.
-        """
+        """After the end marker, read the rest of the body so the connection can be reused
+        (at most :data:`MAX_DRAIN` bytes: past that, closing is cheaper); then the hooks hear
+        of the end."""
         _log.stream_ended(self._parser.provider, self._parser)
         left = MAX_DRAIN
         try:
-            for data in self._raw:
-                left -= len(data)
-                if left < 0:
-                    break
-        except httpx.HTTPError:
-            pass  # the answer is complete: a failure past its end marker loses nothing
+            # The answer is complete: a failure past its end marker loses nothing.
+            with contextlib.suppress(httpx.HTTPError):
+                for data in self._raw:
+                    left -= len(data)
+                    if left < 0:
+                        break
         finally:
             self.close()
         if self._trace is not None:
@@ -169,10 +154,7 @@ class ChatStream:
 
     def close(self) -> None:
         """Stop reading and release the connection. Calling it again does nothing."""
-        if not self._closed:
-            self._closed = True
-            if self._timer is not None:
-                self._timer.stop()
+        if self._release():
             self.response.close()
 
     def __enter__(self) -> ChatStream:
@@ -345,10 +327,9 @@ class LlmClient(BaseClient[httpx.Client, "Hooks"]):
             raise error_from_response(call, status, headers, body)
         stream = ChatStream(response, parser, timer)
         stream._read_more()  # the first chunk, or the error, arrives before we return
-        _log.first_chunk(call.provider.name, time.monotonic() - started)
+        first = stream._opened(started, trace)
         if trace is not None:
-            stream._trace = trace  # from here on, failures are the stream's, not retried
-            trace.first_chunk(stream._pending[0])
+            trace.first_chunk(first)
         return stream
 
     def embed(
