@@ -18,18 +18,10 @@ from ._redact import ascrubbing
 from ._request import ChatCall
 from ._retry import async_retry_call, falls_back
 from ._shield import close_soon, guarded_send
-from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
+from ._stream import MAX_DRAIN, ChunkParser
 from ._stream_base import StreamBase
-from ._transport import (
-    build_httpx_request,
-    configured_timeout,
-    redirect_error,
-    response_too_large,
-    transport_error,
-    whole_body_limit,
-)
+from ._transport import Attempt, BodyReading, answer_reading, stream_refusal
 from ._watchdog import CallTimer
-from ._wire import Wire
 from .errors import LlmError
 from .types import (
     ChatCompletion,
@@ -274,62 +266,40 @@ class AsyncLlmClient(BaseClient[httpx.AsyncClient, "AsyncHooks | Hooks"]):
     async def _send(
         self, call: ChatCall, timer: CallTimer | None, trace: AsyncTrace | None
     ) -> httpx.Response:
-        wire = Wire(None if timer is None else timer.watch_socket)
-        request = build_httpx_request(self._http, call, timer, wire)
+        """The asyncio twin of :meth:`LlmClient._send`; a cancelled send gives its connection
+        back (see ``guarded_send``)."""
+        attempt = Attempt(self._http, call, timer)
         if trace is not None:
-            await trace.request(str(request.url))
+            await trace.request(attempt.url)
         try:
             # Never follow a redirect, even for a client made with follow_redirects=True.
-            response = await guarded_send(
-                self._http.send(request, stream=True, follow_redirects=False), wire
-            )
+            send = self._http.send(attempt.request, stream=True, follow_redirects=False)
+            response = await guarded_send(send, attempt.wire)
         except httpx.RequestError as exc:
-            raise transport_error(exc, call.provider.name, "sending the request", timer) from exc
-        if timer is not None:
-            timer.watch(request, response, configured_timeout(self._http, call).read)
-        if 300 <= response.status_code < 400:
-            raise redirect_error(
-                call, response, await self._read(call, response, timer, MAX_ERROR_BODY)
-            )
+            raise attempt.failed(exc) from exc
+        redirect = attempt.received(response)
+        if redirect is not None:
+            await self._read(response, redirect)
         return response
 
-    async def _read(
-        self,
-        call: ChatCall,
-        response: httpx.Response,
-        timer: CallTimer | None,
-        limit: int | None = None,
-    ) -> bytes:
+    async def _read(self, response: httpx.Response, reading: BodyReading[T]) -> T:
+        """The asyncio twin of :meth:`LlmClient._read`."""
         try:
-            # Read in pieces: an error body is cut at ``limit``, a whole answer refused past
-            # the call's max_response_size, so a hostile server cannot fill the memory.
-            most = whole_body_limit(call, response.headers) if limit is None else limit
-            body = bytearray()
-            async for data in response.aiter_bytes():
-                body += data
-                if len(body) > most:
-                    if limit is None:
-                        raise response_too_large(call)
-                    del body[most:]
-                    break
-            return bytes(body)
-        except httpx.RequestError as exc:
-            raise transport_error(exc, call.provider.name, "reading the response", timer) from exc
+            with reading:
+                async for data in response.aiter_bytes():
+                    if reading.add(data):
+                        break
         finally:
-            if timer is not None:
-                timer.stop()  # before the connection can go back to the pool
             await response.aclose()
+        return reading.made()
 
     async def _complete(
         self, call: ChatCall, timer: CallTimer | None, trace: AsyncTrace | None
     ) -> ChatCompletion:
+        """The asyncio twin of :meth:`LlmClient._complete`."""
         response = await self._send(call, timer, trace)
-        status, headers = response.status_code, response.headers
-        if not 200 <= status < 300:
-            raise call.dialect.parse_error(
-                call, status, headers, await self._read(call, response, timer, MAX_ERROR_BODY)
-            )
-        completion = call.dialect.parse_completion(call, await self._read(call, response, timer))
+        reading = answer_reading(call, response, timer, call.dialect.parse_completion)
+        completion = await self._read(response, reading)
         if trace is not None:
             await trace.end(completion.usage, completion.choices)
         return completion
@@ -337,13 +307,13 @@ class AsyncLlmClient(BaseClient[httpx.AsyncClient, "AsyncHooks | Hooks"]):
     async def _open_stream(
         self, call: ChatCall, timer: CallTimer | None, trace: AsyncTrace | None
     ) -> AsyncChatStream:
+        """The asyncio twin of :meth:`LlmClient._open_stream`."""
         started = time.monotonic()
         response = await self._send(call, timer, trace)
-        status, headers = response.status_code, response.headers
         parser = ChunkParser.for_call(call)
-        if needs_error_body(status, headers, parser.media_type):
-            body = await self._read(call, response, timer, MAX_ERROR_BODY)
-            raise error_from_response(call, status, headers, body)
+        refusal = stream_refusal(call, response, timer, parser.media_type)
+        if refusal is not None:
+            await self._read(response, refusal)
         stream = AsyncChatStream(response, parser, timer)
         await stream._read_more()  # the first chunk, or the error, arrives before we return
         first = stream._opened(started, trace)
@@ -415,12 +385,7 @@ class AsyncLlmClient(BaseClient[httpx.AsyncClient, "AsyncHooks | Hooks"]):
     ) -> Parsed:
         """One attempt at a non-chat endpoint: its answer, parsed."""
         response = await self._send(call, timer, trace)
-        status, headers = response.status_code, response.headers
-        if not 200 <= status < 300:
-            raise call.dialect.parse_error(
-                call, status, headers, await self._read(call, response, timer, MAX_ERROR_BODY)
-            )
-        return parse(call, await self._read(call, response, timer))
+        return await self._read(response, answer_reading(call, response, timer, parse))
 
     async def aclose(self) -> None:
         """Close the connections this client opened (not those of a client you passed in)."""

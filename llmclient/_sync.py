@@ -17,18 +17,10 @@ from ._base import BaseClient
 from ._redact import scrubbing
 from ._request import ChatCall
 from ._retry import falls_back, retry_call
-from ._stream import MAX_DRAIN, MAX_ERROR_BODY, ChunkParser, error_from_response, needs_error_body
+from ._stream import MAX_DRAIN, ChunkParser
 from ._stream_base import StreamBase
-from ._transport import (
-    build_httpx_request,
-    configured_timeout,
-    redirect_error,
-    response_too_large,
-    transport_error,
-    whole_body_limit,
-)
+from ._transport import Attempt, BodyReading, answer_reading, stream_refusal
 from ._watchdog import CallTimer
-from ._wire import Wire
 from .errors import LlmError
 from .types import (
     ChatCompletion,
@@ -259,58 +251,39 @@ class LlmClient(BaseClient[httpx.Client, "Hooks"]):
             raise
 
     def _send(self, call: ChatCall, timer: CallTimer | None, trace: Trace | None) -> httpx.Response:
-        wire = Wire(None if timer is None else timer.watch_socket)
-        request = build_httpx_request(self._http, call, timer, wire)
+        """The response to one attempt's request; a redirect is raised, never followed."""
+        attempt = Attempt(self._http, call, timer)
         if trace is not None:
-            trace.request(str(request.url))
+            trace.request(attempt.url)
         try:
             # Never follow a redirect, even for a client made with follow_redirects=True.
-            response = self._http.send(request, stream=True, follow_redirects=False)
+            response = self._http.send(attempt.request, stream=True, follow_redirects=False)
         except httpx.RequestError as exc:
-            raise transport_error(exc, call.provider.name, "sending the request", timer) from exc
-        if timer is not None:
-            timer.watch(request, response, configured_timeout(self._http, call).read)
-        if 300 <= response.status_code < 400:
-            raise redirect_error(call, response, self._read(call, response, timer, MAX_ERROR_BODY))
+            raise attempt.failed(exc) from exc
+        redirect = attempt.received(response)
+        if redirect is not None:
+            self._read(response, redirect)
         return response
 
-    def _read(
-        self,
-        call: ChatCall,
-        response: httpx.Response,
-        timer: CallTimer | None,
-        limit: int | None = None,
-    ) -> bytes:
+    def _read(self, response: httpx.Response, reading: BodyReading[T]) -> T:
+        """``response``'s body read as ``reading`` says, the response closed, and what the
+        body makes (an answer, or an error raised)."""
         try:
-            # Read in pieces: an error body is cut at ``limit``, a whole answer refused past
-            # the call's max_response_size, so a hostile server cannot fill the memory.
-            most = whole_body_limit(call, response.headers) if limit is None else limit
-            body = bytearray()
-            for data in response.iter_bytes():
-                body += data
-                if len(body) > most:
-                    if limit is None:
-                        raise response_too_large(call)
-                    del body[most:]
-                    break
-            return bytes(body)
-        except httpx.RequestError as exc:
-            raise transport_error(exc, call.provider.name, "reading the response", timer) from exc
+            with reading:
+                for data in response.iter_bytes():
+                    if reading.add(data):
+                        break
         finally:
-            if timer is not None:
-                timer.stop()  # before the connection can go back to the pool
             response.close()
+        return reading.made()
 
     def _complete(
         self, call: ChatCall, timer: CallTimer | None, trace: Trace | None
     ) -> ChatCompletion:
+        """One attempt at a whole chat answer: its completion, or its error raised."""
         response = self._send(call, timer, trace)
-        status, headers = response.status_code, response.headers
-        if not 200 <= status < 300:
-            raise call.dialect.parse_error(
-                call, status, headers, self._read(call, response, timer, MAX_ERROR_BODY)
-            )
-        completion = call.dialect.parse_completion(call, self._read(call, response, timer))
+        reading = answer_reading(call, response, timer, call.dialect.parse_completion)
+        completion = self._read(response, reading)
         if trace is not None:
             trace.end(completion.usage, completion.choices)
         return completion
@@ -318,13 +291,13 @@ class LlmClient(BaseClient[httpx.Client, "Hooks"]):
     def _open_stream(
         self, call: ChatCall, timer: CallTimer | None, trace: Trace | None
     ) -> ChatStream:
+        """One attempt at a stream, returned once its first chunk has arrived."""
         started = time.monotonic()
         response = self._send(call, timer, trace)
-        status, headers = response.status_code, response.headers
         parser = ChunkParser.for_call(call)
-        if needs_error_body(status, headers, parser.media_type):
-            body = self._read(call, response, timer, MAX_ERROR_BODY)
-            raise error_from_response(call, status, headers, body)
+        refusal = stream_refusal(call, response, timer, parser.media_type)
+        if refusal is not None:
+            self._read(response, refusal)
         stream = ChatStream(response, parser, timer)
         stream._read_more()  # the first chunk, or the error, arrives before we return
         first = stream._opened(started, trace)
@@ -394,12 +367,7 @@ class LlmClient(BaseClient[httpx.Client, "Hooks"]):
     ) -> Parsed:
         """One attempt at a non-chat endpoint: its answer, parsed."""
         response = self._send(call, timer, trace)
-        status, headers = response.status_code, response.headers
-        if not 200 <= status < 300:
-            raise call.dialect.parse_error(
-                call, status, headers, self._read(call, response, timer, MAX_ERROR_BODY)
-            )
-        return parse(call, self._read(call, response, timer))
+        return self._read(response, answer_reading(call, response, timer, parse))
 
     def close(self) -> None:
         """Close the connections this client opened (not those of a client you passed in)."""
