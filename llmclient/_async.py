@@ -1,4 +1,8 @@
-"""The asyncio facade: ``AsyncLlmClient`` and its ``AsyncChatStream``, the twin of ``_sync``."""
+"""The asyncio facade: ``AsyncLlmClient`` and its ``AsyncChatStream``, the twin of ``_sync``.
+
+It drives the same I/O-free core as ``_sync``, awaiting where that one blocks; its sends and
+closes are also guarded against cancellation (see ``_shield``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from functools import partial
-from itertools import pairwise
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -14,29 +17,28 @@ import httpx
 
 from . import _log
 from ._base import BaseClient
+from ._calls import chat_plan, embed_plan, fallback_of, models_plan, stream_plan
 from ._redact import ascrubbing
 from ._request import ChatCall
-from ._retry import async_retry_call, falls_back
+from ._retry import async_retry_call
 from ._shield import close_soon, guarded_send
 from ._stream import MAX_DRAIN, ChunkParser
 from ._stream_base import StreamBase
 from ._transport import Attempt, BodyReading, answer_reading, stream_refusal
 from ._watchdog import CallTimer
 from .errors import LlmError
-from .types import (
-    ChatCompletion,
-    ChatCompletionChunk,
-    Message,
-    MessageParam,
-)
+from .types import ChatCompletion, ChatCompletionChunk, Message, MessageParam
 
+A = TypeVar("A")
+R = TypeVar("R")
 T = TypeVar("T")
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._calls import Answer, Plan
     from ._embeddings import EncodingFormat
-    from ._endpoints import Parsed, Parser
+    from ._endpoints import Parser
     from ._hooks import AsyncTrace
     from .hooks import AsyncHooks, Hooks  # noqa: F401  (named in a string: the base)
     from .types import ChatParams, EmbeddingResponse, EmbedParams, ListModelsParams, Model
@@ -190,7 +192,7 @@ class AsyncLlmClient(BaseClient[httpx.AsyncClient, "AsyncHooks | Hooks"]):
         an :class:`~llmclient.errors.APIError` when the provider fails after retries.
         """
         calls = self._prepare("chat", model, messages, params, stream=False)
-        return await self._first_answer("chat", self._complete, calls)
+        return await self._answer(chat_plan(calls))
 
     async def chat_stream(
         self,
@@ -205,62 +207,105 @@ class AsyncLlmClient(BaseClient[httpx.AsyncClient, "AsyncHooks | Hooks"]):
         ``fallbacks``, a transient or availability failure before the first chunk moves on
         to the next model; after the first chunk there is no fallback.
         """
-        calls = self._prepare("chat_stream", model, messages, params, stream=True)
-        return await self._first_answer("chat_stream", self._open_stream, calls)
+        plan: Answer[AsyncChatStream] = stream_plan(
+            self._prepare("chat_stream", model, messages, params, stream=True)
+        )
+        return await self._call(plan, self._open_stream)
 
-    async def _first_answer(self, method: str, step: Step[T], calls: list[ChatCall]) -> T:
-        """The answer of the first model in ``calls`` that gives one: a failure before its
-        first chunk (retries spent) moves on to the next model when it is one that falls back."""
+    async def embed(
+        self,
+        model: str,
+        input: str | Sequence[str],
+        *,
+        dimensions: int | None = None,
+        encoding_format: EncodingFormat | None = None,
+        **params: Unpack[EmbedParams],
+    ) -> EmbeddingResponse:
+        """Embed one text, or a list of texts; return one vector per input, in input order.
+
+        ``model`` is ``"provider/model"`` as for :meth:`chat`, of an OpenAI-compatible provider,
+        Azure or Gemini. ``dimensions`` asks for shorter vectors (models that can). With
+        ``encoding_format="base64"`` the provider sends base64 float32, which is decoded here:
+        vectors are lists of floats either way. Raises an :class:`~llmclient.errors.InputError`
+        for bad input or a provider without embeddings (Anthropic), before sending, and an
+        :class:`~llmclient.errors.APIError` when the provider fails after retries.
+        """
+        plan = embed_plan(self._config, model, input, dimensions, encoding_format, params)
+        return await self._answer(plan)
+
+    async def list_models(
+        self, provider: str | None = None, **params: Unpack[ListModelsParams]
+    ) -> list[Model]:
+        """List the models a provider offers (the client's default provider when None).
+
+        Every page is fetched (Anthropic's and Gemini's lists come in pages), each retried as
+        :meth:`chat` is. Raises an :class:`~llmclient.errors.InputError` for an unknown
+        provider, a missing key or a provider without a model list (Azure), before sending,
+        and an :class:`~llmclient.errors.APIError` when the provider fails after retries.
+        """
+        return await self._answer(models_plan(self._config, provider, params))
+
+    async def _answer(self, plan: Plan[A, R]) -> R:
+        """The asyncio twin of :meth:`LlmClient._answer`."""
+        assert plan.parse is not None  # a plan whose answers are read whole
+        return await self._call(plan, partial(self._whole_answer, plan.parse))
+
+    async def _call(self, plan: Plan[A, R], step: Step[A]) -> R:
+        """The asyncio twin of :meth:`LlmClient._call`."""
         started = time.monotonic()
-        for call, next_call in pairwise(calls):
+        for call, next_call in plan.fallbacks():
             try:
-                return await self._retried(
-                    step, call, self._trace(method, call, started), next_call
-                )
+                return await self._model(plan, step, call, started, next_call)
             except LlmError as exc:
-                if not falls_back(exc):
+                if not plan.falls_back(call, exc):
                     raise
-                _log.fell_back(call.provider.name, call.model, exc)
-        last = calls[-1]
-        return await self._retried(step, last, self._trace(method, last, started))
+        return await self._model(plan, step, plan.calls[-1], started)
 
-    def _trace(
-        self, method: str, call: ChatCall, started: float | None = None
-    ) -> AsyncTrace | None:
+    def _trace(self, plan: Plan[Any, Any], call: ChatCall, started: float) -> AsyncTrace | None:
         """What the hooks see of one model's call; None without hooks."""
         if self._hooks is None:
             return None
-        return self._hooks.async_trace(
-            method, call, time.monotonic() if started is None else started
-        )
+        return self._hooks.async_trace(plan.method, call, started)
+
+    async def _model(
+        self,
+        plan: Plan[A, R],
+        step: Step[A],
+        call: ChatCall,
+        started: float,
+        next_call: ChatCall | None = None,
+    ) -> R:
+        """The asyncio twin of :meth:`LlmClient._model`."""
+        trace = self._trace(plan, call, started)
+        timer = CallTimer.for_call(call)
+        page: ChatCall | None = call
+        while page is not None:
+            page = plan.add(page, await self._retried(step, page, trace, next_call, timer))
+        end = plan.end()
+        if trace is not None and end is not None:
+            await trace.end(*end)
+        return plan.result()
 
     async def _retried(
         self,
-        step: Step[T],
+        step: Step[A],
         call: ChatCall,
         trace: AsyncTrace | None,
-        next_call: ChatCall | None = None,
-        timer: CallTimer | None = None,
-    ) -> T:
-        """``step`` for one model, retried before its first chunk as the policy says.
-
-        A final failure goes to the hooks, with the model it falls back to (``next_call``).
-        ``timer`` is the call's own (one per model when None).
-        """
-        if timer is None:
-            timer = CallTimer.for_call(call)
-        clock = timer.clock if timer else None
+        next_call: ChatCall | None,
+        timer: CallTimer | None,
+    ) -> A:
+        """The asyncio twin of :meth:`LlmClient._retried`."""
+        clock = None if timer is None else timer.clock
         on_retry = None if trace is None else trace.retry
+        # Each attempt's error has the call's secrets hidden before hooks and logs see it.
+        attempt = ascrubbing(step)
         try:
-            # Each attempt's error has the call's secrets hidden before hooks and logs see it.
-            attempt = ascrubbing(step)
             return await async_retry_call(
                 call.max_retries, clock, on_retry, attempt, call, timer, trace
             )
         except LlmError as exc:
             if trace is not None:
-                fallback = next_call is not None and falls_back(exc)
-                await trace.error(exc, next_call if fallback else None)
+                await trace.error(exc, fallback_of(next_call, exc))
             raise
 
     async def _send(
@@ -293,16 +338,12 @@ class AsyncLlmClient(BaseClient[httpx.AsyncClient, "AsyncHooks | Hooks"]):
             await response.aclose()
         return reading.made()
 
-    async def _complete(
-        self, call: ChatCall, timer: CallTimer | None, trace: AsyncTrace | None
-    ) -> ChatCompletion:
-        """The asyncio twin of :meth:`LlmClient._complete`."""
+    async def _whole_answer(
+        self, parse: Parser[A], call: ChatCall, timer: CallTimer | None, trace: AsyncTrace | None
+    ) -> A:
+        """The asyncio twin of :meth:`LlmClient._whole_answer`."""
         response = await self._send(call, timer, trace)
-        reading = answer_reading(call, response, timer, call.dialect.parse_completion)
-        completion = await self._read(response, reading)
-        if trace is not None:
-            await trace.end(completion.usage, completion.choices)
-        return completion
+        return await self._read(response, answer_reading(call, response, timer, parse))
 
     async def _open_stream(
         self, call: ChatCall, timer: CallTimer | None, trace: AsyncTrace | None
@@ -320,72 +361,6 @@ class AsyncLlmClient(BaseClient[httpx.AsyncClient, "AsyncHooks | Hooks"]):
         if trace is not None:
             await trace.first_chunk(first)
         return stream
-
-    async def embed(
-        self,
-        model: str,
-        input: str | Sequence[str],
-        *,
-        dimensions: int | None = None,
-        encoding_format: EncodingFormat | None = None,
-        **params: Unpack[EmbedParams],
-    ) -> EmbeddingResponse:
-        """Embed one text, or a list of texts; return one vector per input, in input order.
-
-        ``model`` is ``"provider/model"`` as for :meth:`chat`, of an OpenAI-compatible provider,
-        Azure or Gemini. ``dimensions`` asks for shorter vectors (models that can). With
-        ``encoding_format="base64"`` the provider sends base64 float32, which is decoded here:
-        vectors are lists of floats either way. Raises an :class:`~llmclient.errors.InputError`
-        for bad input or a provider without embeddings (Anthropic), before sending, and an
-        :class:`~llmclient.errors.APIError` when the provider fails after retries.
-        """
-        from ._embeddings import parse_embeddings, prepare_embed
-
-        call = prepare_embed(self._config, model, input, dimensions, encoding_format, params)
-        trace = self._trace("embed", call)
-        embeddings = await self._retried(
-            partial(self._endpoint_attempt, parse_embeddings), call, trace
-        )
-        if trace is not None:
-            await trace.end(embeddings.usage)
-        return embeddings
-
-    async def list_models(
-        self, provider: str | None = None, **params: Unpack[ListModelsParams]
-    ) -> list[Model]:
-        """List the models a provider offers (the client's default provider when None).
-
-        Every page is fetched (Anthropic's and Gemini's lists come in pages), each retried as
-        :meth:`chat` is. Raises an :class:`~llmclient.errors.InputError` for an unknown
-        provider, a missing key or a provider without a model list (Azure), before sending,
-        and an :class:`~llmclient.errors.APIError` when the provider fails after retries.
-        """
-        from ._models import next_page, parse_models_page, prepare_list_models
-
-        call = prepare_list_models(self._config, provider, params)
-        trace = self._trace("list_models", call)
-        timer = CallTimer.for_call(call)  # one total_timeout for all the pages
-        step = partial(self._endpoint_attempt, parse_models_page)
-        models: list[Model] = []
-        page_call: ChatCall | None = call
-        while page_call is not None:
-            page = await self._retried(step, page_call, trace, timer=timer)
-            models += page.models
-            page_call = next_page(page_call, page)
-        if trace is not None:
-            await trace.end()
-        return models
-
-    async def _endpoint_attempt(
-        self,
-        parse: Parser[Parsed],
-        call: ChatCall,
-        timer: CallTimer | None,
-        trace: AsyncTrace | None,
-    ) -> Parsed:
-        """One attempt at a non-chat endpoint: its answer, parsed."""
-        response = await self._send(call, timer, trace)
-        return await self._read(response, answer_reading(call, response, timer, parse))
 
     async def aclose(self) -> None:
         """Close the connections this client opened (not those of a client you passed in)."""

@@ -1,4 +1,9 @@
-"""The blocking facade: ``LlmClient`` and its ``ChatStream``. Only bytes move here."""
+"""The blocking facade: ``LlmClient`` and its ``ChatStream``. Only bytes move here.
+
+What to send, what a response calls for, what a failure means and what the hooks hear is
+decided in the I/O-free core (``_base``, ``_calls``, ``_transport``, ``_stream_base``), which
+``_async`` drives the same way: the two differ only where they wait.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
-from itertools import pairwise
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -14,28 +18,27 @@ import httpx
 
 from . import _log
 from ._base import BaseClient
+from ._calls import chat_plan, embed_plan, fallback_of, models_plan, stream_plan
 from ._redact import scrubbing
 from ._request import ChatCall
-from ._retry import falls_back, retry_call
+from ._retry import retry_call
 from ._stream import MAX_DRAIN, ChunkParser
 from ._stream_base import StreamBase
 from ._transport import Attempt, BodyReading, answer_reading, stream_refusal
 from ._watchdog import CallTimer
 from .errors import LlmError
-from .types import (
-    ChatCompletion,
-    ChatCompletionChunk,
-    Message,
-    MessageParam,
-)
+from .types import ChatCompletion, ChatCompletionChunk, Message, MessageParam
 
+A = TypeVar("A")
+R = TypeVar("R")
 T = TypeVar("T")
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._calls import Answer, Plan
     from ._embeddings import EncodingFormat
-    from ._endpoints import Parsed, Parser
+    from ._endpoints import Parser
     from ._hooks import Trace
     from .hooks import Hooks  # noqa: F401  (named in a string: LlmClient's base)
     from .types import ChatParams, EmbeddingResponse, EmbedParams, ListModelsParams, Model
@@ -185,7 +188,7 @@ class LlmClient(BaseClient[httpx.Client, "Hooks"]):
         an :class:`~llmclient.errors.APIError` when the provider fails after retries.
         """
         calls = self._prepare("chat", model, messages, params, stream=False)
-        return self._first_answer("chat", self._complete, calls)
+        return self._answer(chat_plan(calls))
 
     def chat_stream(
         self,
@@ -200,54 +203,107 @@ class LlmClient(BaseClient[httpx.Client, "Hooks"]):
         ``fallbacks``, a transient or availability failure before the first chunk moves on
         to the next model; after the first chunk there is no fallback.
         """
-        calls = self._prepare("chat_stream", model, messages, params, stream=True)
-        return self._first_answer("chat_stream", self._open_stream, calls)
+        plan: Answer[ChatStream] = stream_plan(
+            self._prepare("chat_stream", model, messages, params, stream=True)
+        )
+        return self._call(plan, self._open_stream)
 
-    def _first_answer(self, method: str, step: Step[T], calls: list[ChatCall]) -> T:
-        """The answer of the first model in ``calls`` that gives one: a failure before its
-        first chunk (retries spent) moves on to the next model when it is one that falls back."""
+    def embed(
+        self,
+        model: str,
+        input: str | Sequence[str],
+        *,
+        dimensions: int | None = None,
+        encoding_format: EncodingFormat | None = None,
+        **params: Unpack[EmbedParams],
+    ) -> EmbeddingResponse:
+        """Embed one text, or a list of texts; return one vector per input, in input order.
+
+        ``model`` is ``"provider/model"`` as for :meth:`chat`, of an OpenAI-compatible provider,
+        Azure or Gemini. ``dimensions`` asks for shorter vectors (models that can). With
+        ``encoding_format="base64"`` the provider sends base64 float32, which is decoded here:
+        vectors are lists of floats either way. Raises an :class:`~llmclient.errors.InputError`
+        for bad input or a provider without embeddings (Anthropic), before sending, and an
+        :class:`~llmclient.errors.APIError` when the provider fails after retries.
+        """
+        plan = embed_plan(self._config, model, input, dimensions, encoding_format, params)
+        return self._answer(plan)
+
+    def list_models(
+        self, provider: str | None = None, **params: Unpack[ListModelsParams]
+    ) -> list[Model]:
+        """List the models a provider offers (the client's default provider when None).
+
+        Every page is fetched (Anthropic's and Gemini's lists come in pages), each retried as
+        :meth:`chat` is. Raises an :class:`~llmclient.errors.InputError` for an unknown
+        provider, a missing key or a provider without a model list (Azure), before sending,
+        and an :class:`~llmclient.errors.APIError` when the provider fails after retries.
+        """
+        return self._answer(models_plan(self._config, provider, params))
+
+    def _answer(self, plan: Plan[A, R]) -> R:
+        """What ``plan`` asks for, each answer read whole."""
+        assert plan.parse is not None  # a plan whose answers are read whole
+        return self._call(plan, partial(self._whole_answer, plan.parse))
+
+    def _call(self, plan: Plan[A, R], step: Step[A]) -> R:
+        """What ``plan`` asks for, from the first of its models that answers: a failure before
+        its first chunk (retries spent) moves on to the next model when it is one that falls
+        back. Each attempt is ``step``."""
         started = time.monotonic()
-        for call, next_call in pairwise(calls):
+        for call, next_call in plan.fallbacks():
             try:
-                return self._retried(step, call, self._trace(method, call, started), next_call)
+                return self._model(plan, step, call, started, next_call)
             except LlmError as exc:
-                if not falls_back(exc):
+                if not plan.falls_back(call, exc):
                     raise
-                _log.fell_back(call.provider.name, call.model, exc)
-        last = calls[-1]
-        return self._retried(step, last, self._trace(method, last, started))
+        return self._model(plan, step, plan.calls[-1], started)
 
-    def _trace(self, method: str, call: ChatCall, started: float | None = None) -> Trace | None:
+    def _trace(self, plan: Plan[Any, Any], call: ChatCall, started: float) -> Trace | None:
         """What the hooks see of one model's call; None without hooks."""
         if self._hooks is None:
             return None
-        return self._hooks.trace(method, call, time.monotonic() if started is None else started)
+        return self._hooks.trace(plan.method, call, started)
+
+    def _model(
+        self,
+        plan: Plan[A, R],
+        step: Step[A],
+        call: ChatCall,
+        started: float,
+        next_call: ChatCall | None = None,
+    ) -> R:
+        """One model's answer, every page of it (on one timer, one trace that began at
+        ``started``); its end goes to the hooks."""
+        trace = self._trace(plan, call, started)
+        timer = CallTimer.for_call(call)
+        page: ChatCall | None = call
+        while page is not None:
+            page = plan.add(page, self._retried(step, page, trace, next_call, timer))
+        end = plan.end()
+        if trace is not None and end is not None:
+            trace.end(*end)
+        return plan.result()
 
     def _retried(
         self,
-        step: Step[T],
+        step: Step[A],
         call: ChatCall,
         trace: Trace | None,
-        next_call: ChatCall | None = None,
-        timer: CallTimer | None = None,
-    ) -> T:
-        """``step`` for one model, retried before its first chunk as the policy says.
-
-        A final failure goes to the hooks, with the model it falls back to (``next_call``).
-        ``timer`` is the call's own (one per model when None).
-        """
-        if timer is None:
-            timer = CallTimer.for_call(call)
-        clock = timer.clock if timer else None
+        next_call: ChatCall | None,
+        timer: CallTimer | None,
+    ) -> A:
+        """``step`` for one call, retried before its first chunk as the policy says; a final
+        failure goes to the hooks, with the model it falls back to (``next_call``)."""
+        clock = None if timer is None else timer.clock
         on_retry = None if trace is None else trace.retry
+        # Each attempt's error has the call's secrets hidden before hooks and logs see it.
+        attempt = scrubbing(step)
         try:
-            # Each attempt's error has the call's secrets hidden before hooks and logs see it.
-            attempt = scrubbing(step)
             return retry_call(call.max_retries, clock, on_retry, attempt, call, timer, trace)
         except LlmError as exc:
             if trace is not None:
-                fallback = next_call is not None and falls_back(exc)
-                trace.error(exc, next_call if fallback else None)
+                trace.error(exc, fallback_of(next_call, exc))
             raise
 
     def _send(self, call: ChatCall, timer: CallTimer | None, trace: Trace | None) -> httpx.Response:
@@ -277,16 +333,12 @@ class LlmClient(BaseClient[httpx.Client, "Hooks"]):
             response.close()
         return reading.made()
 
-    def _complete(
-        self, call: ChatCall, timer: CallTimer | None, trace: Trace | None
-    ) -> ChatCompletion:
-        """One attempt at a whole chat answer: its completion, or its error raised."""
+    def _whole_answer(
+        self, parse: Parser[A], call: ChatCall, timer: CallTimer | None, trace: Trace | None
+    ) -> A:
+        """One attempt at a whole answer: its body parsed, or its error raised."""
         response = self._send(call, timer, trace)
-        reading = answer_reading(call, response, timer, call.dialect.parse_completion)
-        completion = self._read(response, reading)
-        if trace is not None:
-            trace.end(completion.usage, completion.choices)
-        return completion
+        return self._read(response, answer_reading(call, response, timer, parse))
 
     def _open_stream(
         self, call: ChatCall, timer: CallTimer | None, trace: Trace | None
@@ -304,70 +356,6 @@ class LlmClient(BaseClient[httpx.Client, "Hooks"]):
         if trace is not None:
             trace.first_chunk(first)
         return stream
-
-    def embed(
-        self,
-        model: str,
-        input: str | Sequence[str],
-        *,
-        dimensions: int | None = None,
-        encoding_format: EncodingFormat | None = None,
-        **params: Unpack[EmbedParams],
-    ) -> EmbeddingResponse:
-        """Embed one text, or a list of texts; return one vector per input, in input order.
-
-        ``model`` is ``"provider/model"`` as for :meth:`chat`, of an OpenAI-compatible provider,
-        Azure or Gemini. ``dimensions`` asks for shorter vectors (models that can). With
-        ``encoding_format="base64"`` the provider sends base64 float32, which is decoded here:
-        vectors are lists of floats either way. Raises an :class:`~llmclient.errors.InputError`
-        for bad input or a provider without embeddings (Anthropic), before sending, and an
-        :class:`~llmclient.errors.APIError` when the provider fails after retries.
-        """
-        from ._embeddings import parse_embeddings, prepare_embed
-
-        call = prepare_embed(self._config, model, input, dimensions, encoding_format, params)
-        trace = self._trace("embed", call)
-        embeddings = self._retried(partial(self._endpoint_attempt, parse_embeddings), call, trace)
-        if trace is not None:
-            trace.end(embeddings.usage)
-        return embeddings
-
-    def list_models(
-        self, provider: str | None = None, **params: Unpack[ListModelsParams]
-    ) -> list[Model]:
-        """List the models a provider offers (the client's default provider when None).
-
-        Every page is fetched (Anthropic's and Gemini's lists come in pages), each retried as
-        :meth:`chat` is. Raises an :class:`~llmclient.errors.InputError` for an unknown
-        provider, a missing key or a provider without a model list (Azure), before sending,
-        and an :class:`~llmclient.errors.APIError` when the provider fails after retries.
-        """
-        from ._models import next_page, parse_models_page, prepare_list_models
-
-        call = prepare_list_models(self._config, provider, params)
-        trace = self._trace("list_models", call)
-        timer = CallTimer.for_call(call)  # one total_timeout for all the pages
-        step = partial(self._endpoint_attempt, parse_models_page)
-        models: list[Model] = []
-        page_call: ChatCall | None = call
-        while page_call is not None:
-            page = self._retried(step, page_call, trace, timer=timer)
-            models += page.models
-            page_call = next_page(page_call, page)
-        if trace is not None:
-            trace.end()
-        return models
-
-    def _endpoint_attempt(
-        self,
-        parse: Parser[Parsed],
-        call: ChatCall,
-        timer: CallTimer | None,
-        trace: Trace | None,
-    ) -> Parsed:
-        """One attempt at a non-chat endpoint: its answer, parsed."""
-        response = self._send(call, timer, trace)
-        return self._read(response, answer_reading(call, response, timer, parse))
 
     def close(self) -> None:
         """Close the connections this client opened (not those of a client you passed in)."""
