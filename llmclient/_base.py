@@ -1,15 +1,17 @@
-"""What ``LlmClient`` and ``AsyncLlmClient`` share: configuration and call preparation."""
+"""What ``LlmClient`` and ``AsyncLlmClient`` share: construction, configuration and call
+preparation."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import attrs
 import httpx
 
 from ._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
+    DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     ClientConfig,
     check_api_keys,
@@ -18,11 +20,17 @@ from ._config import (
 )
 from ._providers import ProviderSpec, check_provider
 from ._request import ChatCall, make_stream_timeouts, prepare_call
+from ._transport import client_timeout
 from .errors import InvalidRequestError
 from .sse import DEFAULT_MAX_EVENT_SIZE
 
 if TYPE_CHECKING:
     from ._hooks import HookSet
+
+#: The httpx client a facade drives (``httpx.Client`` or ``httpx.AsyncClient``).
+Http = TypeVar("Http", bound="httpx.Client | httpx.AsyncClient")
+#: The hook objects a facade takes.
+HooksT = TypeVar("HooksT")
 
 #: Enough connections for hundreds of concurrent streams from one client.
 DEFAULT_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
@@ -54,8 +62,8 @@ def own_providers(providers: object) -> dict[str, ProviderSpec]:
     return {spec.name: spec for spec in checked}
 
 
-class BaseClient:
-    """Configuration shared by both facades; subclasses add the httpx client and the I/O."""
+class BaseClient(Generic[Http, HooksT]):
+    """Configuration shared by both facades; subclasses add the I/O."""
 
     _config: ClientConfig
     #: Whether the client awaits its hooks (the asyncio one), so takes ``AsyncHooks`` too.
@@ -66,22 +74,58 @@ class BaseClient:
     def __init__(
         self,
         *,
-        api_key: str | None,
-        api_keys: Mapping[str, str] | None,
-        base_url: str | None,
-        timeout: float | httpx.Timeout | None,
-        max_retries: int,
-        default_headers: Mapping[str, str] | None,
-        default_provider: str,
-        http_client: object,
+        api_key: str | None = None,
+        api_keys: Mapping[str, str] | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: Http | None = None,
+        default_provider: str = "openai",
         providers: Iterable[ProviderSpec] | None = None,
         first_chunk_timeout: float | None = None,
         idle_timeout: float | None = None,
         total_timeout: float | None = None,
-        hooks: Iterable[object] | None = None,
+        hooks: Sequence[HooksT] | None = None,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
         max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
     ) -> None:
+        """Make a client; nothing is sent until a call.
+
+        Args:
+            api_key: the key for every provider (see the README for the order keys are
+                found in).
+            api_keys: keys per provider name, e.g. ``{"openai": "sk-..."}``.
+            base_url: send every request here instead of the provider's URL (a local server
+                or a proxy).
+            timeout: seconds, or an ``httpx.Timeout``, for connecting and for each read.
+            max_retries: retries of failures before the first chunk (default 2).
+            default_headers: headers added to every request.
+            http_client: your own httpx client (proxies, mTLS, transports): an
+                ``httpx.Client`` for :class:`~llmclient.LlmClient`, an ``httpx.AsyncClient``
+                for :class:`~llmclient.AsyncLlmClient`. Closing the client does not close it.
+            default_provider: the provider of a model written without a ``provider/`` prefix.
+            providers: providers of your own (:class:`~llmclient.ProviderSpec`) for this
+                client, as :meth:`register_provider` adds them; a built-in name is replaced.
+            first_chunk_timeout: seconds from sending a request to its first chunk (each
+                attempt).
+            idle_timeout: the longest gap between chunks once streaming; comments and pings do
+                not count as progress.
+            total_timeout: a deadline for a whole call, retries and iteration included.
+            hooks: :class:`~llmclient.hooks.Hooks` objects told of every call's steps
+                (requests, retries, chunks, the end with usage and latency, errors);
+                :class:`~llmclient.AsyncLlmClient` takes
+                :class:`~llmclient.hooks.AsyncHooks` too, and awaits them.
+            max_event_size: the most bytes one server-sent event of a stream may hold
+                (default 32 MiB); past it, the stream raises
+                :class:`~llmclient.errors.EventTooLargeError`.
+            max_response_size: the most bytes a whole answer's body may hold (``chat``,
+                embeddings, model lists; default 128 MiB); past it, the call raises
+                :class:`~llmclient.errors.ResponseTooLargeError`.
+
+        Raises :class:`~llmclient.errors.InvalidRequestError` naming the argument for any
+        argument of the wrong type or value (``TypeError`` for hooks that are not hooks).
+        """
         check_timeout(timeout)
         check_http_client(http_client, self._http_client_class, type(self).__name__)
         # With the user's own httpx client, its timeout stands unless one was passed here too.
@@ -106,6 +150,10 @@ class BaseClient:
             from ._hooks import HookSet  # only clients with hooks pay for importing them
 
             self._hooks = HookSet.build(hooks, type(self).__name__, self._awaits_hooks)
+        self._owns_http = http_client is None
+        self._http: Http = http_client or cast(
+            Http, self._http_client_class(timeout=client_timeout(timeout), limits=DEFAULT_LIMITS)
+        )
 
     def register_provider(
         self,

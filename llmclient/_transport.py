@@ -1,9 +1,13 @@
-"""What both facades share about httpx: building its request and translating its errors."""
+"""What both facades share about httpx: building its request, deciding what its response
+calls for, reading a body within its limits, and translating its errors. No I/O: the facades
+send and read, and ask here what to do.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 import httpx
 
@@ -11,6 +15,7 @@ from . import _log
 from ._redact import redact_url, scrub_text
 from ._request import ChatCall
 from ._status import decode_body, request_id
+from ._stream import MAX_ERROR_BODY, error_from_response, needs_error_body
 from ._watchdog import CallTimer
 from ._wire import Wire
 from .errors import (
@@ -18,9 +23,16 @@ from .errors import (
     APIError,
     APITimeoutError,
     DecodeError,
+    LlmError,
     RedirectError,
     ResponseTooLargeError,
 )
+
+if TYPE_CHECKING:
+    from ._endpoints import Parser
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 def configured_timeout(client: httpx.Client | httpx.AsyncClient, call: ChatCall) -> httpx.Timeout:
@@ -136,3 +148,147 @@ def response_too_large(call: ChatCall) -> ResponseTooLargeError:
 def client_timeout(timeout: Any) -> httpx.Timeout:
     """An httpx timeout from a float, None or an ``httpx.Timeout``."""
     return timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+
+
+class Attempt:
+    """One attempt at a call: its httpx request, built with the call's timeouts (see
+    :func:`build_httpx_request`), and what its response calls for."""
+
+    __slots__ = ("call", "client", "request", "timer", "wire")
+
+    def __init__(
+        self, client: httpx.Client | httpx.AsyncClient, call: ChatCall, timer: CallTimer | None
+    ) -> None:
+        self.client = client
+        self.call = call
+        self.timer = timer
+        #: The request's connection, watched from the moment it is sent.
+        self.wire = Wire(None if timer is None else timer.watch_socket)
+        self.request = build_httpx_request(client, call, timer, self.wire)
+
+    @property
+    def url(self) -> str:
+        return str(self.request.url)
+
+    def failed(self, exc: httpx.RequestError) -> APIError:
+        """Our error for a send that failed; the caller chains ``exc`` as the cause."""
+        return transport_error(exc, self.call.provider.name, "sending the request", self.timer)
+
+    def received(self, response: httpx.Response) -> BodyReading[NoReturn] | None:
+        """The response's headers have arrived: its reads get their own timeout back, and its
+        socket is watched. For a redirect, which is never followed, the reading of its body
+        that raises :class:`~llmclient.errors.RedirectError`; None otherwise."""
+        if self.timer is not None:
+            read = configured_timeout(self.client, self.call).read
+            self.timer.watch(self.request, response, read)
+        if 300 <= response.status_code < 400:
+            return error_reading(
+                self.call, response, self.timer, partial(redirect_error, self.call, response)
+            )
+        return None
+
+
+class BodyReading(Generic[T_co]):
+    """How one response's body is read, and what it becomes once read.
+
+    A whole answer is refused past the call's ``max_response_size`` (at once when its
+    ``Content-Length`` says so); an error body is cut at :data:`MAX_ERROR_BODY`: a hostile
+    server cannot fill the memory. The facade reads inside ``with reading:``, handing each
+    piece to :meth:`add`: an httpx failure is raised as our error, and the call's timer is
+    stopped when reading ends, before the connection can go back to the pool. Then
+    :meth:`made` gives the answer, or raises the error the body holds.
+    """
+
+    __slots__ = ("_body", "_call", "_headers", "_make", "_most", "_timer", "_whole")
+
+    def __init__(
+        self,
+        call: ChatCall,
+        response: httpx.Response,
+        timer: CallTimer | None,
+        make: Callable[[bytes], T_co],
+        *,
+        whole: bool,
+    ) -> None:
+        self._call = call
+        self._headers = response.headers
+        self._timer = timer
+        self._make = make
+        self._whole = whole
+        self._most = MAX_ERROR_BODY
+        self._body = bytearray()
+
+    def __enter__(self) -> BodyReading[T_co]:
+        if self._whole:
+            try:
+                self._most = whole_body_limit(self._call, self._headers)
+            except BaseException:
+                self._stop()
+                raise
+        return self
+
+    def add(self, data: bytes) -> bool:
+        """Keep ``data``; True once an error body is cut at its limit: read no more."""
+        body = self._body
+        body += data
+        if len(body) > self._most:
+            if self._whole:
+                raise response_too_large(self._call)
+            del body[self._most :]
+            return True
+        return False
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        if not isinstance(exc, httpx.RequestError):
+            self._stop()
+            return
+        provider = self._call.provider.name
+        error = transport_error(exc, provider, "reading the response", self._timer)
+        self._stop()
+        raise error from exc
+
+    def _stop(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+
+    def made(self) -> T_co:
+        """What the body makes: the answer, or (for an error body) the error, raised."""
+        return self._make(bytes(self._body))
+
+
+def error_reading(
+    call: ChatCall,
+    response: httpx.Response,
+    timer: CallTimer | None,
+    error: Callable[[bytes], LlmError],
+) -> BodyReading[NoReturn]:
+    """The reading of an error body (cut at :data:`MAX_ERROR_BODY`) that raises ``error(body)``."""
+
+    def raise_error(body: bytes) -> NoReturn:
+        raise error(body)
+
+    return BodyReading(call, response, timer, raise_error, whole=False)
+
+
+def answer_reading(
+    call: ChatCall, response: httpx.Response, timer: CallTimer | None, parse: Parser[T]
+) -> BodyReading[T]:
+    """How a whole answer's response is read: its body parsed, or for an error status the
+    provider's error raised."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return BodyReading(call, response, timer, partial(parse, call), whole=True)
+    error = partial(call.dialect.parse_error, call, status, response.headers)
+    return error_reading(call, response, timer, error)
+
+
+def stream_refusal(
+    call: ChatCall, response: httpx.Response, timer: CallTimer | None, media_type: str
+) -> BodyReading[NoReturn] | None:
+    """For a stream's response that is not the stream (an error status, or a 2xx body that is
+    not of the stream's ``media_type``: JSON, an HTML page), the reading of its body that
+    raises the error it holds; None for the stream itself."""
+    status, headers = response.status_code, response.headers
+    if not needs_error_body(status, headers, media_type):
+        return None
+    return error_reading(call, response, timer, partial(error_from_response, call, status, headers))
