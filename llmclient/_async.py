@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from . import _log
+from ._auth import send_auth
 from ._base import DEFAULT_LIMITS, BaseClient
 from ._config import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._providers import ProviderSpec
@@ -374,7 +375,10 @@ class AsyncLlmClient(BaseClient):
         try:
             # Never follow a redirect, even for a client made with follow_redirects=True.
             response = await guarded_send(
-                self._http.send(request, stream=True, follow_redirects=False), wire
+                self._http.send(
+                    request, stream=True, follow_redirects=False, auth=send_auth(call, self._http)
+                ),
+                wire,
             )
         except httpx.RequestError as exc:
             raise transport_error(exc, call.provider.name, "sending the request", timer) from exc

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from . import _log
+from ._auth import send_auth
 from ._base import DEFAULT_LIMITS, BaseClient
 from ._config import DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from ._providers import ProviderSpec
@@ -352,7 +353,9 @@ class LlmClient(BaseClient):
             trace.request(str(request.url))
         try:
             # Never follow a redirect, even for a client made with follow_redirects=True.
-            response = self._http.send(request, stream=True, follow_redirects=False)
+            response = self._http.send(
+                request, stream=True, follow_redirects=False, auth=send_auth(call, self._http)
+            )
         except httpx.RequestError as exc:
             raise transport_error(exc, call.provider.name, "sending the request", timer) from exc
         if timer is not None:
