@@ -129,7 +129,8 @@ def _is_json(value: Any) -> bool:
 
 @attrs.frozen
 class HttpRequest:
-    """Everything needed to send one request; the headers (which hold the key) stay out of repr."""
+    """Everything needed to send one request but its auth (the key is added as it is sent);
+    the headers (which may hold the caller's own credentials) stay out of repr."""
 
     method: str
     url: str = attrs.field(repr=lambda url: repr(redact_url(url)))
