@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from . import _log
+from ._auth import send_auth
 from ._base import BaseClient
 from ._calls import chat_plan, embed_plan, fallback_of, models_plan, stream_plan
 from ._redact import ascrubbing
@@ -318,7 +319,12 @@ class AsyncLlmClient(BaseClient[httpx.AsyncClient, "AsyncHooks | Hooks"]):
             await trace.request(attempt.url)
         try:
             # Never follow a redirect, even for a client made with follow_redirects=True.
-            send = self._http.send(attempt.request, stream=True, follow_redirects=False)
+            send = self._http.send(
+                attempt.request,
+                stream=True,
+                follow_redirects=False,
+                auth=send_auth(call, self._http),
+            )
             response = await guarded_send(send, attempt.wire)
         except httpx.RequestError as exc:
             raise attempt.failed(exc) from exc

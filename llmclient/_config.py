@@ -284,16 +284,25 @@ def resolve_api_key(
             f"No API key for provider {provider.name!r}: pass api_key=... (or api_keys="
             f"{{{provider.name!r}: ...}}) to the client or the call, or set {variables}."
         )
-    if key is not None and not (key.isascii() and key.isprintable()):
-        # A line break would let a header be injected, and httpx cannot encode non-ASCII:
-        # say where the bad character is without echoing the key.
-        position = next(i for i, ch in enumerate(key) if not (ch.isascii() and ch.isprintable()))
-        raise InvalidRequestError(
-            f"The API key for {provider.name!r} has {_describe_char(key[position])} at "
-            f"position {position + 1} of {len(key)}: a key is printable ASCII, with no line "
-            "break or control character (strip the newline a file or variable may add)."
-        )
+    if key is not None:
+        check_header_secret(key, f"The API key for {provider.name!r}", "key")
     return key
+
+
+def check_header_secret(secret: str, what: str, noun: str) -> None:
+    """Refuse a secret bound for a header (a key, a token) that is not printable ASCII.
+
+    A line break would let a header be injected, and httpx cannot encode non-ASCII: the error
+    says where the bad character is without echoing the secret.
+    """
+    if secret.isascii() and secret.isprintable():
+        return
+    position = next(i for i, ch in enumerate(secret) if not (ch.isascii() and ch.isprintable()))
+    raise InvalidRequestError(
+        f"{what} has {_describe_char(secret[position])} at position {position + 1} of "
+        f"{len(secret)}: a {noun} is printable ASCII, with no line break or control character "
+        "(strip the newline a file or variable may add)."
+    )
 
 
 def _describe_char(ch: str) -> str:

@@ -11,7 +11,7 @@ typed errors thus behave exactly as for chat. Nothing here does I/O.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import attrs
 
@@ -20,6 +20,9 @@ from ._providers import ProviderSpec, Wire
 from ._request import ChatCall, HttpRequest, resolve_options, stream_timeouts
 from ._status import build_status_error, load_json
 from .errors import APIStatusError, DecodeError
+
+if TYPE_CHECKING:
+    from ._auth import RequestAuth
 
 Parsed = TypeVar("Parsed")
 
@@ -31,7 +34,7 @@ Parser = Callable[[ChatCall, bytes], Parsed]
 class Endpoint:
     """One more endpoint of a provider, behind the :class:`~llmclient._providers.Wire`
     interface a call is sent through: ``build`` makes its request, the provider's dialect
-    reads its errors."""
+    reads its errors and names its auth."""
 
     name: str
     build: Callable[[ChatCall], HttpRequest]
@@ -53,6 +56,9 @@ class Endpoint:
 
     def new_framing(self, call: ChatCall) -> NoReturn:
         raise TypeError(f"The {self.name} endpoint does not stream.")
+
+    def new_auth(self, call: ChatCall) -> RequestAuth:
+        return self.errors.new_auth(call)
 
 
 def check_keywords(method_name: str, params: Mapping[str, Any], known: Collection[str]) -> None:

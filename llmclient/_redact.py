@@ -165,10 +165,12 @@ class Secrets:
 
 
 def call_secrets(call: ChatCall) -> Secrets:
-    """What one call sent that is secret: its key, the values of its base URL's query (but
-    those of ``SAFE_QUERY_PARAMS``), and the values of the caller's headers whose names say
-    they are credentials (``Authorization``, ``X-Api-Key``, ``X-Auth-Token``, ...)."""
+    """What one call sent that is secret: its key, what its auth sent (a bearer token), the
+    values of its base URL's query (but those of ``SAFE_QUERY_PARAMS``), and the values of the
+    caller's headers whose names say they are credentials (``Authorization``, ``X-Api-Key``,
+    ``X-Auth-Token``, ...)."""
     values = [call.api_key] if call.api_key else []
+    values += call.auth.secrets()
     for pair in call.base_query.split("&"):
         name, equals, value = pair.partition("=")
         if not equals:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -31,6 +31,9 @@ from ._version import __version__
 from .errors import InvalidRequestError
 from .sse import DEFAULT_MAX_EVENT_SIZE
 from .types import ChatParams, Message
+
+if TYPE_CHECKING:
+    from ._auth import RequestAuth
 
 STREAM_TIMEOUT_PARAMS = ("first_chunk_timeout", "idle_timeout", "total_timeout")
 
@@ -126,7 +129,8 @@ def _is_json(value: Any) -> bool:
 
 @attrs.frozen
 class HttpRequest:
-    """Everything needed to send one request; the headers (which hold the key) stay out of repr."""
+    """Everything needed to send one request but its auth (the key is added as it is sent);
+    the headers (which may hold the caller's own credentials) stay out of repr."""
 
     method: str
     url: str = attrs.field(repr=lambda url: repr(redact_url(url)))
@@ -157,19 +161,22 @@ class ChatCall:
     #: The client's bounds, in bytes, on one event of a stream and on a whole answer's body.
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE
     max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
+    #: How each attempt's request is authenticated as it is sent: the dialect's choice
+    #: (``new_auth``), made once the other fields are known. The request holds no key.
+    auth: RequestAuth = attrs.field(
+        default=attrs.Factory(lambda call: call.dialect.new_auth(call), takes_self=True),
+        repr=False,
+        eq=False,
+    )
 
     def base_headers(self) -> dict[str, str]:
-        """Content headers, the key in the provider's auth header, then the user's headers.
-
-        A user's header replaces ours whatever its case.
-        """
+        """Content headers, then the user's headers (a user's header replaces ours whatever
+        its case). The key is not among them: the call's ``auth`` adds it as it is sent."""
         headers = {
             "content-type": "application/json",
             "accept": "text/event-stream" if self.stream else "application/json",
             "user-agent": USER_AGENT,
         }
-        if self.api_key:
-            headers[self.provider.auth_header] = f"{self.provider.auth_prefix}{self.api_key}"
         for name, value in self.headers.items():
             headers[name.lower()] = value
         return headers

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from . import _log
+from ._auth import send_auth
 from ._base import BaseClient
 from ._calls import chat_plan, embed_plan, fallback_of, models_plan, stream_plan
 from ._redact import scrubbing
@@ -313,7 +314,12 @@ class LlmClient(BaseClient[httpx.Client, "Hooks"]):
             trace.request(attempt.url)
         try:
             # Never follow a redirect, even for a client made with follow_redirects=True.
-            response = self._http.send(attempt.request, stream=True, follow_redirects=False)
+            response = self._http.send(
+                attempt.request,
+                stream=True,
+                follow_redirects=False,
+                auth=send_auth(call, self._http),
+            )
         except httpx.RequestError as exc:
             raise attempt.failed(exc) from exc
         redirect = attempt.received(response)

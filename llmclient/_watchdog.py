@@ -35,11 +35,11 @@ _COMPACT_AFTER = 64
 class Watch:
     """One watched stream: its clock and socket, and which rule tripped, once one has."""
 
-    __slots__ = ("_lock", "_sock", "clock", "done", "tripped")
+    __slots__ = ("_lock", "clock", "done", "sock", "tripped")
 
     def __init__(self, clock: StreamClock, sock: Any) -> None:
         self.clock = clock
-        self._sock = sock
+        self.sock = sock
         self.tripped: str | None = None
         self.done = False
         # Held while cutting, so that once stop() returns the socket (which may go back to
@@ -58,7 +58,7 @@ class Watch:
             self._cut()
 
     def _cut(self) -> None:
-        cut_socket(self._sock)
+        cut_socket(self.sock)
 
 
 class Watchdog:
@@ -199,9 +199,16 @@ class CallTimer:
         )
 
     def watch_socket(self, sock: Any) -> None:
-        """The current attempt goes over ``sock``: have the watchdog cut it when a rule trips."""
-        if self._watch is None:
-            self._watch = WATCHDOG.watch(self.clock, sock)
+        """The current attempt goes over ``sock``: have the watchdog cut it when a rule trips.
+
+        An attempt's request sent again on another connection (an auth's resend after a 401,
+        the first connection closed) moves the watch to that one.
+        """
+        if self._watch is not None:
+            if self._watch.sock is sock:
+                return
+            WATCHDOG.stop(self._watch)
+        self._watch = WATCHDOG.watch(self.clock, sock)
 
     def watch(self, request: httpx.Request, response: httpx.Response, read: float | None) -> None:
         """The response has arrived: reads get their own timeout back, and the watchdog the

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
+import attrs
 import httpx
 import pytest
 
@@ -26,6 +27,7 @@ from llmclient import (
     Model,
     _retry,
 )
+from llmclient._request import ChatCall, HttpRequest
 from llmclient.testing import LocalServer
 
 T = TypeVar("T")
@@ -252,3 +254,15 @@ def drain(stream: Iterator[ChatCompletionChunk], into: list[ChatCompletionChunk]
     """Iterate ``stream`` to its end, keeping every chunk in ``into`` even if it raises."""
     for chunk in stream:
         into.append(chunk)
+
+
+def authorized(call: ChatCall) -> HttpRequest:
+    """The call's request as an attempt sends it: its auth applied (the key in its header), as
+    httpx applies it. Only the headers httpx itself adds (``host``, ``content-length``) are
+    left out."""
+    request = call.http_request()
+    sent = httpx.Request(request.method, request.url, headers=request.headers, content=request.body)
+    next(call.auth.sync_auth_flow(sent))
+    added_by_httpx = {"host", "content-length"}
+    headers = {name: value for name, value in sent.headers.items() if name not in added_by_httpx}
+    return attrs.evolve(request, headers=headers)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from conftest import authorized
 
 from llmclient._config import ClientConfig
 from llmclient._providers import get_dialect
@@ -76,7 +77,7 @@ def test_anthropic_models_use_the_anthropic_dialect() -> None:
 
 
 def test_request_posts_to_messages_with_key_and_version_headers() -> None:
-    request = make_call().http_request()
+    request = authorized(make_call())
     assert request.method == "POST"
     assert request.url == "https://api.anthropic.com/v1/messages"
     assert request.headers["x-api-key"] == KEY
@@ -93,7 +94,7 @@ def test_a_base_url_override_keeps_the_messages_path() -> None:
 
 def test_extra_headers_pass_through_and_the_callers_version_wins() -> None:
     headers = {"anthropic-beta": "prompt-caching-2024-07-31", "Anthropic-Version": "2099-01-01"}
-    request = make_call(extra_headers=headers).http_request()
+    request = authorized(make_call(extra_headers=headers))
     assert request.headers["anthropic-beta"] == "prompt-caching-2024-07-31"
     assert request.headers["anthropic-version"] == "2099-01-01"
     assert "Anthropic-Version" not in request.headers
@@ -101,7 +102,7 @@ def test_extra_headers_pass_through_and_the_callers_version_wins() -> None:
 
 def test_key_comes_from_anthropic_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env")
-    request = make_call(config=ClientConfig()).http_request()
+    request = authorized(make_call(config=ClientConfig()))
     assert request.headers["x-api-key"] == "sk-ant-from-env"
 
 

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Facade, drain, text_of
+from conftest import Facade, authorized, drain, text_of
 
 from llmclient import (
     BadRequestError,
@@ -72,7 +72,7 @@ def client_for(facade: Facade, server: LocalServer, **kwargs: Any) -> Any:
 def test_urls_and_key_header() -> None:
     base = PROVIDERS["gemini"].base_url
     for stream, tail in ((False, ":generateContent"), (True, ":streamGenerateContent?alt=sse")):
-        request = make_call(stream=stream).http_request()
+        request = authorized(make_call(stream=stream))
         assert request.url == f"{base}/models/gemini-2.5-flash{tail}"
         assert request.headers["x-goog-api-key"] == KEY
         assert "authorization" not in request.headers

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Facade, text_of
+from conftest import Facade, authorized, text_of
 
 import llmclient
 from llmclient import (
@@ -111,7 +111,7 @@ def test_local_servers_have_their_default_ports_and_need_no_key(name: str, base_
     assert spec.api_key_env is None
     call = make_call(f"{name}/some-model", config=ClientConfig())
     assert call.api_key is None
-    assert "authorization" not in call.http_request().headers
+    assert "authorization" not in authorized(call).headers
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
@@ -120,7 +120,7 @@ def test_every_provider_builds_its_request(
     spec: ProviderSpec, stream: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base_url = base_url_of(spec, monkeypatch)
-    request = make_call(f"{spec.name}/some-model", stream=stream, temperature=0.5).http_request()
+    request = authorized(make_call(f"{spec.name}/some-model", stream=stream, temperature=0.5))
     assert request.method == "POST"
     assert request.url == expected_url(spec, base_url, "some-model", stream)
     assert request.headers[spec.auth_header] == f"{spec.auth_prefix}{KEY}"
@@ -248,7 +248,7 @@ def test_azure_posts_to_the_deployment_with_api_key_and_api_version(
 ) -> None:
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://contoso.openai.azure.com/")
     monkeypatch.setenv("AZURE_OPENAI_API_KEY", "k-azure")
-    request = make_call("azure/gpt-4o-prod", config=ClientConfig(), stream=True).http_request()
+    request = authorized(make_call("azure/gpt-4o-prod", config=ClientConfig(), stream=True))
     assert request.url == (
         "https://contoso.openai.azure.com/openai/deployments/gpt-4o-prod/chat/completions"
         f"?api-version={AZURE_API_VERSION}"

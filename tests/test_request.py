@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import authorized
 
 from llmclient._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig, split_model
 from llmclient._providers import PROVIDERS, get_provider
@@ -70,7 +71,8 @@ def body_of(call: ChatCall) -> dict[str, Any]:
 
 
 def headers_of(call: ChatCall) -> dict[str, str]:
-    return call.http_request().headers
+    """The headers the call's request is sent with: its auth applied."""
+    return authorized(call).headers
 
 
 # --- model and provider -------------------------------------------------------------------
@@ -200,7 +202,7 @@ def test_missing_key_raises_naming_the_environment_variable(
 
 def test_client_with_base_url_may_go_without_key() -> None:
     call = make_call(config=ClientConfig(base_url="http://localhost:8000/v1"))
-    request = call.http_request()
+    request = authorized(call)
     assert call.api_key is None
     assert request.url == "http://localhost:8000/v1/chat/completions"
     assert "authorization" not in {name.lower() for name in request.headers}

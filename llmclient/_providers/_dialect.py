@@ -19,6 +19,7 @@ import attrs
 from ..errors import InvalidRequestError, UnknownProviderError
 
 if TYPE_CHECKING:
+    from .._auth import RequestAuth
     from .._endpoint_types import EmbeddingResponse, Model
     from .._framing import Framing
     from .._request import ChatCall, HttpRequest
@@ -59,6 +60,10 @@ class Wire(Protocol):
 
     def new_framing(self, call: ChatCall) -> Framing:
         """The framing that cuts one streamed answer's body into the translator's frames."""
+
+    def new_auth(self, call: ChatCall) -> RequestAuth:
+        """How the call's requests are authenticated as each attempt is sent (the static key
+        header of the registry: ``header_auth``)."""
 
 
 class Dialect(Wire, Protocol):

@@ -49,6 +49,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from ..._auth import header_auth
 from .._common import sse_framing
 from . import answer, models, request, stream
 from .answer import FINISH_REASONS
@@ -85,6 +86,7 @@ class AnthropicDialect:
     parse_error = staticmethod(answer.parse_error)
     new_stream = staticmethod(stream.new_stream)
     new_framing = staticmethod(sse_framing)
+    new_auth = staticmethod(header_auth)
 
     build_models_request = staticmethod(models.build_models_request)
     parse_models_page = staticmethod(models.parse_models_page)

@@ -41,6 +41,7 @@ class AzureDialect:
     parse_completion = staticmethod(OPENAI.parse_completion)
     parse_error = staticmethod(OPENAI.parse_error)
     new_framing = staticmethod(OPENAI.new_framing)
+    new_auth = staticmethod(OPENAI.new_auth)
     embeddings_params = staticmethod(OPENAI.embeddings_params)
     parse_embeddings = staticmethod(OPENAI.parse_embeddings)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from ..._auth import header_auth
 from .._common import sse_framing
 from . import answer, embeddings, errors, models, request, stream
 from .answer import FINISH_REASONS
@@ -54,6 +55,7 @@ class GeminiDialect:
     parse_error = staticmethod(errors.parse_error)
     new_stream = staticmethod(stream.new_stream)
     new_framing = staticmethod(sse_framing)
+    new_auth = staticmethod(header_auth)
 
     embeddings_params = staticmethod(embeddings.embeddings_params)
     build_embeddings_request = staticmethod(embeddings.build_embeddings_request)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from ..._auth import header_auth
 from .._common import sse_framing
 from . import answer, embeddings, models, request, stream
 from .stream import OpenAIStream
@@ -33,6 +34,7 @@ class OpenAIDialect:
     parse_error = staticmethod(answer.parse_error)
     new_stream = staticmethod(stream.new_stream)
     new_framing = staticmethod(sse_framing)
+    new_auth = staticmethod(header_auth)
 
     embeddings_params = staticmethod(embeddings.embeddings_params)
     build_embeddings_request = staticmethod(embeddings.build_embeddings_request)
