@@ -28,7 +28,7 @@ import httpx
 from ._config import check_header_secret
 
 if TYPE_CHECKING:
-    from ._request import ChatCall
+    from ._core.request import ChatCall
 
 __all__ = [
     "NO_AUTH",

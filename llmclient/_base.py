@@ -18,11 +18,11 @@ from ._config import (
     check_timeout,
     url_repr,
 )
+from ._core.request import ChatCall, make_stream_timeouts, prepare_call
+from ._core.sse import DEFAULT_MAX_EVENT_SIZE
 from ._providers import ProviderSpec, check_provider
-from ._request import ChatCall, make_stream_timeouts, prepare_call
 from ._transport import client_timeout
 from .errors import InvalidRequestError
-from .sse import DEFAULT_MAX_EVENT_SIZE
 
 if TYPE_CHECKING:
     from ._hooks import HookSet

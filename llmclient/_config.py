@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 import attrs
 import httpx
 
+from ._core.redact import redact_url
+from ._core.sse import DEFAULT_MAX_EVENT_SIZE
+from ._core.timeouts import StreamTimeouts
 from ._providers import PROVIDERS, ProviderSpec, get_provider
-from ._redact import redact_url
-from ._timeouts import StreamTimeouts
 from .errors import InvalidRequestError, MissingAPIKeyError
-from .sse import DEFAULT_MAX_EVENT_SIZE
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 #: The longest timeout accepted, in seconds (about 31 years): the blocking client's sockets

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 import httpx
 
 from . import _log
-from ._redact import redact_url, scrub_text
-from ._request import ChatCall
-from ._status import decode_body, request_id
-from ._stream import MAX_ERROR_BODY, error_from_response, needs_error_body
+from ._core.redact import redact_url, scrub_text
+from ._core.request import ChatCall
+from ._core.status import decode_body, request_id
+from ._core.stream import MAX_ERROR_BODY, error_from_response, needs_error_body
 from ._watchdog import CallTimer
 from ._wire import Wire
 from .errors import (
@@ -29,7 +29,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from ._endpoints import Parser
+    from ._core.endpoints import Parser
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 import attrs
 
 if TYPE_CHECKING:
-    from ._endpoint_types import (
+    from ._core.endpoint_types import (
         Embedding,
         EmbeddingResponse,
         EmbeddingUsage,
@@ -373,7 +373,7 @@ if not TYPE_CHECKING:  # type checkers see the import above, so a misspelt name 
     def __getattr__(name: str) -> Any:
         # The embeddings and model-listing types are built when first used, not at import.
         if name in _ENDPOINT_TYPES:
-            from . import _endpoint_types
+            from ._core import endpoint_types as _endpoint_types
 
             return getattr(_endpoint_types, name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

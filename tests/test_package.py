@@ -22,7 +22,7 @@ def test_import_leaves_testing_and_dialects_unloaded() -> None:
     assert "llmclient._providers.openai" not in loaded
     for dialect in ("openai", "anthropic", "gemini", "azure", "_common", "_vectors"):
         assert f"'llmclient._providers.{dialect}" not in loaded
-    assert "'llmclient._framing'" not in loaded
+    assert "'llmclient._core.framing'" not in loaded
     for lazy in ("_endpoint_types", "_embeddings", "_models", "_hooks", "hooks", "cli"):
         assert f"'llmclient.{lazy}'" not in loaded
 

@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from .._framing import SSEFraming
-from .._request import ChatCall, HttpRequest
-from .._status import load_json
+from .._core.framing import SSEFraming
+from .._core.request import ChatCall, HttpRequest
+from .._core.status import load_json
 from ..errors import DecodeError
 
 _PREVIEW = 80

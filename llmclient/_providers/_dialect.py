@@ -20,9 +20,9 @@ from ..errors import InvalidRequestError, UnknownProviderError
 
 if TYPE_CHECKING:
     from .._auth import RequestAuth
-    from .._endpoint_types import EmbeddingResponse, Model
-    from .._framing import Framing
-    from .._request import ChatCall, HttpRequest
+    from .._core.endpoint_types import EmbeddingResponse, Model
+    from .._core.framing import Framing
+    from .._core.request import ChatCall, HttpRequest
     from ..errors import APIStatusError
     from ..types import ChatCompletion, ChatCompletionChunk
     from . import ProviderSpec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..._request import ChatCall, HttpRequest, encode_json
+from ..._core.request import ChatCall, HttpRequest, encode_json
 from .._state import without_state
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._config import (
+from .._config import (
     DEFAULT_MAX_RESPONSE_SIZE,
     TIMEOUT_RANGE,
     ClientConfig,
@@ -23,17 +23,17 @@ from ._config import (
     resolve_base_url,
     split_model,
 )
-from ._convert import is_answer_type, message_to_dict
-from ._providers import ProviderSpec, Wire, get_dialect
-from ._redact import redact_url
-from ._timeouts import StreamTimeouts
-from ._version import __version__
-from .errors import InvalidRequestError
+from .._providers import ProviderSpec, Wire, get_dialect
+from .._version import __version__
+from ..errors import InvalidRequestError
+from ..types import ChatParams, Message
+from .convert import is_answer_type, message_to_dict
+from .redact import redact_url
 from .sse import DEFAULT_MAX_EVENT_SIZE
-from .types import ChatParams, Message
+from .timeouts import StreamTimeouts
 
 if TYPE_CHECKING:
-    from ._auth import RequestAuth
+    from .._auth import RequestAuth
 
 STREAM_TIMEOUT_PARAMS = ("first_chunk_timeout", "idle_timeout", "total_timeout")
 

@@ -20,10 +20,10 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
-from .errors import LlmError
+from ..errors import LlmError
 
 if TYPE_CHECKING:
-    from ._request import ChatCall
+    from .request import ChatCall
 
 __all__ = [
     "MASK",
