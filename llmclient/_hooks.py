@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from ._core.call import ChatCall
 from ._core.redact import redact_url
-from ._core.request import ChatCall
 from .errors import LlmError
 from .hooks import (
     AsyncHooks,

@@ -24,7 +24,7 @@ from ._wire import cut_socket
 from .errors import APITimeoutError
 
 if TYPE_CHECKING:
-    from ._core.request import ChatCall
+    from ._core.call import ChatCall
 
 logger = logging.getLogger("llmclient")
 

@@ -27,7 +27,7 @@ from llmclient import (
     Model,
 )
 from llmclient._core import retry
-from llmclient._core.request import ChatCall, HttpRequest
+from llmclient._core.call import ChatCall, HttpRequest
 from llmclient.testing import LocalServer
 
 T = TypeVar("T")

@@ -14,7 +14,8 @@ import pytest
 from conftest import authorized
 
 from llmclient._config import ClientConfig
-from llmclient._core.request import ChatCall, prepare_call
+from llmclient._core.call import ChatCall
+from llmclient._core.request import prepare_call
 from llmclient._providers import get_dialect
 from llmclient._providers.anthropic import (
     ANTHROPIC_VERSION,

@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 from llmclient._config import ClientConfig
+from llmclient._core.call import ChatCall
 from llmclient._core.calls import ModelList, chat_plan, fallback_of, models_plan, stream_plan
 from llmclient._core.models import ModelPage
-from llmclient._core.request import ChatCall, prepare_call
+from llmclient._core.request import prepare_call
 from llmclient._core.stream import MAX_ERROR_BODY
 from llmclient._transport import BodyReading, answer_reading, stream_refusal
 from llmclient.errors import (

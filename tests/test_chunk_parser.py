@@ -11,7 +11,8 @@ import pytest
 
 from llmclient._config import ClientConfig
 from llmclient._core.accumulate import accumulate
-from llmclient._core.request import ChatCall, prepare_call
+from llmclient._core.call import ChatCall
+from llmclient._core.request import prepare_call
 from llmclient._core.stream import ChunkParser, error_from_response, needs_error_body
 from llmclient._providers.openai import DIALECT
 from llmclient.errors import (

@@ -19,7 +19,8 @@ from llmclient import (
     RateLimitError,
 )
 from llmclient._config import ClientConfig
-from llmclient._core.request import ChatCall, prepare_call
+from llmclient._core.call import ChatCall
+from llmclient._core.request import prepare_call
 from llmclient._providers import PROVIDERS
 from llmclient._providers.gemini import DIALECT, GeminiStream, request_body
 from llmclient.sse import SSEDecoder

@@ -15,7 +15,8 @@ import pytest
 from conftest import authorized
 
 from llmclient._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig, split_model
-from llmclient._core.request import SENT_PARAMS, USER_AGENT, ChatCall, encode_json, prepare_call
+from llmclient._core.call import USER_AGENT, ChatCall
+from llmclient._core.request import SENT_PARAMS, encode_json, prepare_call
 from llmclient._providers import PROVIDERS, get_provider
 from llmclient._version import __version__
 from llmclient.errors import (

@@ -18,8 +18,9 @@ import pytest
 
 from llmclient import ChunkAccumulator, accumulate
 from llmclient._config import ClientConfig
+from llmclient._core.call import ChatCall
 from llmclient._core.convert import structure_chunk
-from llmclient._core.request import ChatCall, prepare_call
+from llmclient._core.request import prepare_call
 from llmclient._core.stream import ChunkParser
 from llmclient._providers import anthropic, gemini, openai
 from llmclient.errors import DecodeError, IncompleteStreamError

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .. import _log
 from ..errors import LlmError
-from .request import ChatCall
+from .call import ChatCall
 from .retry import falls_back
 
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ from typing import Any, Literal
 from .._config import ClientConfig, split_model
 from .._providers import EMBEDDINGS, dialect_for
 from ..errors import DecodeError, InvalidRequestError
+from .call import ChatCall
 from .endpoint_types import EmbeddingResponse, EmbedParams
 from .endpoints import Endpoint, check_keywords, endpoint_call, load_object
-from .request import ChatCall
 
 #: How the provider is asked to send vectors; answers hold floats either way.
 EncodingFormat = Literal["float", "base64"]

@@ -18,7 +18,8 @@ import attrs
 from .._config import ClientConfig
 from .._providers import ProviderSpec, Wire
 from ..errors import APIStatusError, DecodeError
-from .request import ChatCall, HttpRequest, resolve_options, stream_timeouts
+from .call import ChatCall, HttpRequest
+from .request import resolve_options, stream_timeouts
 from .status import build_status_error, load_json
 
 if TYPE_CHECKING:

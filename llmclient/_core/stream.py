@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from ..errors import APIError, DecodeError, IncompleteStreamError, LlmError
 from ..types import ChatCompletion, ChatCompletionChunk
 from .accumulate import ChunkAccumulator
-from .redact import scrub_error
-from .request import ChatCall
+from .call import ChatCall
+from .scrub import scrub_error
 from .status import build_status_error, decode_body
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from ..._core.call import ChatCall
 from ..._core.convert import FieldError, string
-from ..._core.request import ChatCall
 from ..._core.status import build_status_error, decode_body
 from ...errors import APIStatusError, DecodeError
 from ...types import (

@@ -9,8 +9,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from ..._core.call import ChatCall
 from ..._core.convert import FieldError, integer, optional_str
-from ..._core.request import ChatCall
 from ...errors import DecodeError
 from ...types import (
     ChatCompletion,

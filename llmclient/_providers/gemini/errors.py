@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..._core.request import ChatCall
+from ..._core.call import ChatCall
 from ..._core.status import build_status_error, decode_body
 from ...errors import APIStatusError
 

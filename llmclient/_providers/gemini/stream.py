@@ -7,8 +7,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from ..._core.call import ChatCall
 from ..._core.convert import optional_str
-from ..._core.request import ChatCall
 from ...errors import DecodeError
 from ...types import (
     ChatCompletionChunk,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..._core.call import ChatCall
 from ..._core.convert import structure_completion
-from ..._core.request import ChatCall
 from ..._core.status import build_status_error, decode_body
 from ...errors import APIStatusError, DecodeError
 from ...types import ChatCompletion

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..._core.call import ChatCall
 from ..._core.convert import structure_chunk
-from ..._core.request import ChatCall
 from ..._core.status import build_status_error
 from ...errors import DecodeError, LlmError
 from ...types import ChatCompletionChunk, ChunkChoice, Delta
