@@ -6,7 +6,7 @@ from a blocking :class:`LlmClient` or an asyncio :class:`AsyncLlmClient`.
 
 from typing import TYPE_CHECKING, Any
 
-from ._accumulate import ChunkAccumulator, accumulate
+from ._core.accumulate import ChunkAccumulator, accumulate
 from ._providers import ProviderSpec, providers
 from ._sync import ChatStream, LlmClient
 from ._version import __version__

@@ -7,28 +7,26 @@ built before that (what hooks and logs see) holds no credential. Each auth also 
 secrets it sends (:meth:`RequestAuth.secrets`), so that an error echoing one hides it.
 
 - :class:`HeaderAuth`: a static key header, ``{auth_header}: {auth_prefix}{key}`` from the
-  registry; what every dialect uses today (:func:`header_auth`).
+  registry; what every dialect uses today (``header_auth`` in the dialects' shared helpers).
 - :class:`BearerTokenAuth`: ``Bearer <token>`` from a :class:`TokenProvider` that can refresh,
   blocking or awaited; refreshed before it expires and once more after a 401.
 - :class:`RequestSigner`: a base for signers (SigV4) that see the final request, body included,
   and add headers.
 
-A dialect names the auth of its calls in ``new_auth(call)``. Nothing here does I/O at import.
+A dialect names the auth of its calls in ``new_auth(call)``; the facades send each attempt
+with ``send_auth`` (in :mod:`llmclient._transport`). Nothing here does I/O at import.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import attrs
 import httpx
 
-from ._config import check_header_secret
-
-if TYPE_CHECKING:
-    from ._request import ChatCall
+from .errors import InvalidRequestError
 
 __all__ = [
     "NO_AUTH",
@@ -40,8 +38,7 @@ __all__ = [
     "RequestSigner",
     "Token",
     "TokenProvider",
-    "header_auth",
-    "send_auth",
+    "check_header_secret",
 ]
 
 #: A token this close to its expiry (in seconds) is refreshed before it is sent again.
@@ -72,7 +69,7 @@ NO_AUTH = RequestAuth()
 class HeaderAuth(RequestAuth):
     """A static key in a header: ``{name}: {prefix}{key}``, replacing one of that name (an
     httpx client's default header; the caller's own headers are left alone by
-    :func:`header_auth`, which makes none then)."""
+    ``header_auth``, which makes none then)."""
 
     def __init__(self, name: str, prefix: str, key: str) -> None:
         self._name = name
@@ -88,17 +85,6 @@ class HeaderAuth(RequestAuth):
 
     def __repr__(self) -> str:
         return f"HeaderAuth({self._name!r})"
-
-
-def header_auth(call: ChatCall) -> RequestAuth:
-    """The registry's auth: the call's key in its provider's ``auth_header``, after its
-    ``auth_prefix``. None without a key, and none when the caller's headers (default or
-    extra) name that header, whatever its case: theirs is sent instead."""
-    key = call.api_key
-    name = call.provider.auth_header
-    if not key or any(given.lower() == name.lower() for given in call.headers):
-        return NO_AUTH
-    return HeaderAuth(name, call.provider.auth_prefix, key)
 
 
 @attrs.frozen
@@ -284,8 +270,25 @@ def _through(flow: Flow) -> Generator[httpx.Request, httpx.Response, httpx.Respo
         flow.close()
 
 
-def send_auth(call: ChatCall, client: httpx.Client | httpx.AsyncClient) -> httpx.Auth:
-    """What authenticates an attempt's request: the call's auth, then the httpx client's own
-    (``httpx.Client(auth=...)`` passed as ``http_client``), as before auth was a part."""
-    own = client.auth
-    return call.auth if own is None else Chain(call.auth, own)
+def check_header_secret(secret: str, what: str, noun: str) -> None:
+    """Refuse a secret bound for a header (a key, a token) that is not printable ASCII.
+
+    A line break would let a header be injected, and httpx cannot encode non-ASCII: the error
+    says where the bad character is without echoing the secret.
+    """
+    if secret.isascii() and secret.isprintable():
+        return
+    position = next(i for i, ch in enumerate(secret) if not (ch.isascii() and ch.isprintable()))
+    raise InvalidRequestError(
+        f"{what} has {_describe_char(secret[position])} at position {position + 1} of "
+        f"{len(secret)}: a {noun} is printable ASCII, with no line break or control character "
+        "(strip the newline a file or variable may add)."
+    )
+
+
+def _describe_char(ch: str) -> str:
+    if ch in "\r\n":
+        return "a line break"
+    if ch.isascii():
+        return f"the control character U+{ord(ch):04X}"
+    return "a non-ASCII character"

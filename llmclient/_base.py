@@ -10,7 +10,6 @@ import attrs
 import httpx
 
 from ._config import (
-    DEFAULT_MAX_RESPONSE_SIZE,
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     ClientConfig,
@@ -18,11 +17,12 @@ from ._config import (
     check_timeout,
     url_repr,
 )
+from ._core.call import DEFAULT_MAX_RESPONSE_SIZE, ChatCall
+from ._core.request import make_stream_timeouts, prepare_call
+from ._core.sse import DEFAULT_MAX_EVENT_SIZE
 from ._providers import ProviderSpec, check_provider
-from ._request import ChatCall, make_stream_timeouts, prepare_call
 from ._transport import client_timeout
 from .errors import InvalidRequestError
-from .sse import DEFAULT_MAX_EVENT_SIZE
 
 if TYPE_CHECKING:
     from ._hooks import HookSet

@@ -11,11 +11,13 @@ from urllib.parse import urlsplit
 import attrs
 import httpx
 
+from ._auth import check_header_secret
+from ._core.call import DEFAULT_MAX_RESPONSE_SIZE
+from ._core.redact import redact_url
+from ._core.sse import DEFAULT_MAX_EVENT_SIZE
+from ._core.timeouts import StreamTimeouts
 from ._providers import PROVIDERS, ProviderSpec, get_provider
-from ._redact import redact_url
-from ._timeouts import StreamTimeouts
 from .errors import InvalidRequestError, MissingAPIKeyError
-from .sse import DEFAULT_MAX_EVENT_SIZE
 
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 #: The longest timeout accepted, in seconds (about 31 years): the blocking client's sockets
@@ -24,10 +26,6 @@ MAX_TIMEOUT = 1e9
 #: What every message about a bad timeout ends with.
 TIMEOUT_RANGE = "(a finite number up to 1e9; None means no limit)"
 DEFAULT_MAX_RETRIES = 2
-#: The largest whole answer read (chat, embeddings, a model list): 128 MiB, room for the
-#: largest real one (2,048 embeddings of 3,072 floats as JSON, about 90 MB).
-DEFAULT_MAX_RESPONSE_SIZE = 128 * 1024 * 1024
-
 # Patterns, not compiled ones: `re` compiles each when first used and caches it.
 # RFC 9110 token characters: what a header name may be made of.
 _HEADER_NAME = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
@@ -287,27 +285,3 @@ def resolve_api_key(
     if key is not None:
         check_header_secret(key, f"The API key for {provider.name!r}", "key")
     return key
-
-
-def check_header_secret(secret: str, what: str, noun: str) -> None:
-    """Refuse a secret bound for a header (a key, a token) that is not printable ASCII.
-
-    A line break would let a header be injected, and httpx cannot encode non-ASCII: the error
-    says where the bad character is without echoing the secret.
-    """
-    if secret.isascii() and secret.isprintable():
-        return
-    position = next(i for i, ch in enumerate(secret) if not (ch.isascii() and ch.isprintable()))
-    raise InvalidRequestError(
-        f"{what} has {_describe_char(secret[position])} at position {position + 1} of "
-        f"{len(secret)}: a {noun} is printable ASCII, with no line break or control character "
-        "(strip the newline a file or variable may add)."
-    )
-
-
-def _describe_char(ch: str) -> str:
-    if ch in "\r\n":
-        return "a line break"
-    if ch.isascii():
-        return f"the control character U+{ord(ch):04X}"
-    return "a non-ASCII character"

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from ._redact import redact_url
-from ._request import ChatCall
+from ._core.call import ChatCall
+from ._core.redact import redact_url
 from .errors import LlmError
 from .hooks import (
     AsyncHooks,

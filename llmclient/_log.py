@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from ._redact import redact_url
+from ._core.redact import redact_url
 from .errors import LlmError
 
 if TYPE_CHECKING:
-    from ._stream import ChunkParser
+    from ._core.stream import ChunkParser
 
 logger = logging.getLogger("llmclient")
 logger.addHandler(logging.NullHandler())

@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 import httpx
 
 from . import _log
-from ._stream import ChunkParser
+from ._core.stream import ChunkParser
 from ._transport import transport_error
 from ._watchdog import CallTimer
 from .errors import LlmError

@@ -17,15 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 
 from . import _log
-from ._auth import send_auth
 from ._base import BaseClient
-from ._calls import chat_plan, embed_plan, fallback_of, models_plan, stream_plan
-from ._redact import scrubbing
-from ._request import ChatCall
-from ._retry import retry_call
-from ._stream import MAX_DRAIN, ChunkParser
+from ._core.call import ChatCall
+from ._core.calls import chat_plan, embed_plan, fallback_of, models_plan, stream_plan
+from ._core.retry import retry_call
+from ._core.scrub import scrubbing
+from ._core.stream import MAX_DRAIN, ChunkParser
 from ._stream_base import StreamBase
-from ._transport import Attempt, BodyReading, answer_reading, stream_refusal
+from ._transport import Attempt, BodyReading, answer_reading, send_auth, stream_refusal
 from ._watchdog import CallTimer
 from .errors import LlmError
 from .types import ChatCompletion, ChatCompletionChunk, Message, MessageParam
@@ -37,9 +36,9 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from ._calls import Answer, Plan
-    from ._embeddings import EncodingFormat
-    from ._endpoints import Parser
+    from ._core.calls import Answer, Plan
+    from ._core.embeddings import EncodingFormat
+    from ._core.endpoints import Parser
     from ._hooks import Trace
     from .hooks import Hooks  # noqa: F401  (named in a string: LlmClient's base)
     from .types import ChatParams, EmbeddingResponse, EmbedParams, ListModelsParams, Model

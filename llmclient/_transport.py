@@ -1,6 +1,6 @@
-"""What both facades share about httpx: building its request, deciding what its response
-calls for, reading a body within its limits, and translating its errors. No I/O: the facades
-send and read, and ask here what to do.
+"""What both facades share about httpx: building its request and the auth it is sent with,
+deciding what its response calls for, reading a body within its limits, and translating its
+errors. No I/O: the facades send and read, and ask here what to do.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 import httpx
 
 from . import _log
-from ._redact import redact_url, scrub_text
-from ._request import ChatCall
-from ._status import decode_body, request_id
-from ._stream import MAX_ERROR_BODY, error_from_response, needs_error_body
+from ._auth import Chain
+from ._core.call import ChatCall
+from ._core.redact import redact_url, scrub_text
+from ._core.status import decode_body, request_id
+from ._core.stream import MAX_ERROR_BODY, error_from_response, needs_error_body
 from ._watchdog import CallTimer
 from ._wire import Wire
 from .errors import (
@@ -29,7 +30,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from ._endpoints import Parser
+    from ._core.endpoints import Parser
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
@@ -292,3 +293,10 @@ def stream_refusal(
     if not needs_error_body(status, headers, media_type):
         return None
     return error_reading(call, response, timer, partial(error_from_response, call, status, headers))
+
+
+def send_auth(call: ChatCall, client: httpx.Client | httpx.AsyncClient) -> httpx.Auth:
+    """What authenticates an attempt's request: the call's auth, then the httpx client's own
+    (``httpx.Client(auth=...)`` passed as ``http_client``), as before auth was a part."""
+    own = client.auth
+    return call.auth if own is None else Chain(call.auth, own)

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._timeouts import TOTAL, StreamClock
+from ._core.timeouts import TOTAL, StreamClock
 from ._wire import cut_socket
 from .errors import APITimeoutError
 
 if TYPE_CHECKING:
-    from ._request import ChatCall
+    from ._core.call import ChatCall
 
 logger = logging.getLogger("llmclient")
 

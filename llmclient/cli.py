@@ -31,8 +31,8 @@ from typing import Any, TextIO
 
 import attrs
 
+from ._core.redact import MASK, scrub_text
 from ._providers import PROVIDERS, ProviderSpec, providers
-from ._redact import MASK, scrub_text
 from ._sync import LlmClient
 from ._version import __version__
 from .errors import (

@@ -10,14 +10,15 @@ mappings, typed here as :class:`MessageParam` for editors and type checkers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import attrs
 
+from ._core.serializable import Serializable
+
 if TYPE_CHECKING:
-    from ._endpoint_types import (
+    from ._core.endpoint_types import (
         Embedding,
         EmbeddingResponse,
         EmbeddingUsage,
@@ -54,50 +55,6 @@ __all__ = [
     "TopLogprob",
     "Usage",
 ]
-
-
-class Serializable:
-    """What every answer type can do: become OpenAI's JSON shape again."""
-
-    __slots__ = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """This object as a fresh dict in OpenAI's JSON shape, fields that are None left out.
-
-        Provider state is included, so the dict of a :class:`Message` can be stored as JSON
-        and sent back as a request message later, to any provider.
-        """
-        return _to_dict(self)
-
-    def to_json(self) -> str:
-        """:meth:`to_dict` as compact JSON on one line (ready for an SSE ``data:`` field)."""
-        return json.dumps(_to_dict(self), ensure_ascii=False, separators=(",", ":"))
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _to_dict(value: Any) -> dict[str, Any]:
-    cls = value.__class__
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(field.name for field in attrs.fields(cls))
-    out: dict[str, Any] = {}
-    for name in names:
-        item = getattr(value, name)
-        if item is not None:
-            out[name] = _plain(item)
-    return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Serializable):
-        return _to_dict(value)
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
 
 
 @attrs.define(slots=True)
@@ -373,7 +330,7 @@ if not TYPE_CHECKING:  # type checkers see the import above, so a misspelt name 
     def __getattr__(name: str) -> Any:
         # The embeddings and model-listing types are built when first used, not at import.
         if name in _ENDPOINT_TYPES:
-            from . import _endpoint_types
+            from ._core import endpoint_types as _endpoint_types
 
             return getattr(_endpoint_types, name)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -25,9 +25,9 @@ from llmclient import (
     EmbeddingResponse,
     LlmClient,
     Model,
-    _retry,
 )
-from llmclient._request import ChatCall, HttpRequest
+from llmclient._core import retry
+from llmclient._core.call import ChatCall, HttpRequest
 from llmclient.testing import LocalServer
 
 T = TypeVar("T")
@@ -42,8 +42,8 @@ def server() -> Iterator[LocalServer]:
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep retry backoff real but tiny; a server's retry-after is still honoured."""
-    monkeypatch.setattr(_retry, "INITIAL_BACKOFF", 0.001)
-    monkeypatch.setattr(_retry, "MAX_BACKOFF", 0.004)
+    monkeypatch.setattr(retry, "INITIAL_BACKOFF", 0.001)
+    monkeypatch.setattr(retry, "MAX_BACKOFF", 0.004)
 
 
 class SyncFacade:

@@ -13,7 +13,7 @@ from llmclient import (
     IncompleteStreamError,
     accumulate,
 )
-from llmclient._convert import structure_chunk
+from llmclient._core.convert import structure_chunk
 from llmclient.testing import LocalServer, Reply, openai_chunk
 
 MODEL = "openai/gpt-4o-mini"

@@ -12,10 +12,10 @@ import pytest
 
 from llmclient import types
 from llmclient._config import ClientConfig
-from llmclient._convert import structure_chunk, structure_completion
+from llmclient._core.convert import structure_chunk, structure_completion
+from llmclient._core.request import prepare_call
+from llmclient._core.stream import ChunkParser
 from llmclient._providers import anthropic, gemini
-from llmclient._request import prepare_call
-from llmclient._stream import ChunkParser
 from llmclient.types import (
     ChatCompletion,
     ChatCompletionChunk,

@@ -14,6 +14,8 @@ import pytest
 from conftest import authorized
 
 from llmclient._config import ClientConfig
+from llmclient._core.call import ChatCall
+from llmclient._core.request import prepare_call
 from llmclient._providers import get_dialect
 from llmclient._providers.anthropic import (
     ANTHROPIC_VERSION,
@@ -21,7 +23,6 @@ from llmclient._providers.anthropic import (
     DIALECT,
     THINKING_BUDGETS,
 )
-from llmclient._request import ChatCall, prepare_call
 from llmclient.errors import InvalidRequestError, MissingAPIKeyError
 
 MODEL = "anthropic/claude-3-5-sonnet-20241022"

@@ -10,9 +10,10 @@ import attrs
 import pytest
 
 from llmclient._config import ClientConfig
+from llmclient._core.call import ChatCall
+from llmclient._core.request import prepare_call
+from llmclient._core.stream import ChunkParser, error_from_response
 from llmclient._providers.anthropic import DIALECT
-from llmclient._request import ChatCall, prepare_call
-from llmclient._stream import ChunkParser, error_from_response
 from llmclient.errors import (
     APIStatusError,
     AuthenticationError,

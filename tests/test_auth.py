@@ -30,16 +30,16 @@ from llmclient._auth import (
     RequestAuth,
     RequestSigner,
     Token,
-    send_auth,
 )
 from llmclient._config import ClientConfig
-from llmclient._embeddings import prepare_embed
-from llmclient._models import prepare_list_models
+from llmclient._core.call import ChatCall
+from llmclient._core.embeddings import prepare_embed
+from llmclient._core.models import prepare_list_models
+from llmclient._core.request import prepare_call
+from llmclient._core.scrub import call_secrets
+from llmclient._core.timeouts import FIRST_CHUNK
 from llmclient._providers.openai import OpenAIDialect
-from llmclient._redact import call_secrets
-from llmclient._request import ChatCall, prepare_call
-from llmclient._timeouts import FIRST_CHUNK
-from llmclient._transport import build_httpx_request
+from llmclient._transport import build_httpx_request, send_auth
 from llmclient._watchdog import CallTimer
 from llmclient.errors import InvalidRequestError
 from llmclient.hooks import Hooks, RequestEvent, RetryEvent

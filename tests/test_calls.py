@@ -1,4 +1,4 @@
-"""Tests for the I/O-free parts both facades drive: plans (llmclient._calls) and how a
+"""Tests for the I/O-free parts both facades drive: plans (llmclient._core.calls) and how a
 response's body is read (llmclient._transport.BodyReading), with no server at all."""
 
 from __future__ import annotations
@@ -8,11 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from llmclient._calls import ModelList, chat_plan, fallback_of, models_plan, stream_plan
 from llmclient._config import ClientConfig
-from llmclient._models import ModelPage
-from llmclient._request import ChatCall, prepare_call
-from llmclient._stream import MAX_ERROR_BODY
+from llmclient._core.call import ChatCall
+from llmclient._core.calls import ModelList, chat_plan, fallback_of, models_plan, stream_plan
+from llmclient._core.models import ModelPage
+from llmclient._core.request import prepare_call
+from llmclient._core.stream import MAX_ERROR_BODY
 from llmclient._transport import BodyReading, answer_reading, stream_refusal
 from llmclient.errors import (
     APIConnectionError,

@@ -1,4 +1,4 @@
-"""Tests for llmclient._stream: bytes of an OpenAI stream in, typed chunks and errors out."""
+"""Tests for llmclient._core.stream: bytes of an OpenAI stream in, typed chunks and errors out."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
-from llmclient._accumulate import accumulate
 from llmclient._config import ClientConfig
+from llmclient._core.accumulate import accumulate
+from llmclient._core.call import ChatCall
+from llmclient._core.request import prepare_call
+from llmclient._core.stream import ChunkParser, error_from_response, needs_error_body
 from llmclient._providers.openai import DIALECT
-from llmclient._request import ChatCall, prepare_call
-from llmclient._stream import ChunkParser, error_from_response, needs_error_body
 from llmclient.errors import (
     APIStatusError,
     BadRequestError,

@@ -1,4 +1,4 @@
-"""Tests for llmclient._convert: provider JSON into answer types, and messages back to JSON."""
+"""Tests for llmclient._core.convert: provider JSON into answer types, and messages back to JSON."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 
 from llmclient._config import ClientConfig
-from llmclient._convert import (
+from llmclient._core.convert import (
     converter,
     is_answer_type,
     message_to_dict,
     structure_chunk,
     structure_completion,
 )
+from llmclient._core.request import prepare_call
 from llmclient._providers.openai import OpenAIDialect
-from llmclient._request import prepare_call
 from llmclient.errors import DecodeError, RateLimitError
 from llmclient.types import (
     ChatCompletion,

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from llmclient._config import ClientConfig
+from llmclient._core.request import prepare_call
 from llmclient._providers import (
     DIALECT_MODULES,
     EMBEDDINGS,
@@ -19,7 +20,6 @@ from llmclient._providers import (
     dialect_for,
     get_dialect,
 )
-from llmclient._request import prepare_call
 from llmclient.errors import EventTooLargeError, InvalidRequestError
 
 KINDS = (EMBEDDINGS, MODELS)

@@ -28,8 +28,8 @@ from llmclient import (
     UnknownProviderError,
 )
 from llmclient._config import ClientConfig
-from llmclient._embeddings import parse_embeddings, prepare_embed
-from llmclient._models import ModelPage, next_page, parse_models_page, prepare_list_models
+from llmclient._core.embeddings import parse_embeddings, prepare_embed
+from llmclient._core.models import ModelPage, next_page, parse_models_page, prepare_list_models
 from llmclient._providers._vectors import decode_base64_floats
 from llmclient.testing import (
     DEFAULT_ANTHROPIC_MODEL,

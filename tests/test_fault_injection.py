@@ -46,9 +46,10 @@ from llmclient import (
     accumulate,
 )
 from llmclient._config import ClientConfig
-from llmclient._framing import SSEFraming
-from llmclient._request import ChatCall, prepare_call
-from llmclient._stream import ChunkParser
+from llmclient._core.call import ChatCall
+from llmclient._core.framing import SSEFraming
+from llmclient._core.request import prepare_call
+from llmclient._core.stream import ChunkParser
 from llmclient.sse import DEFAULT_MAX_EVENT_SIZE
 from llmclient.testing import LocalServer, Reply, anthropic_event
 

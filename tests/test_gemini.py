@@ -19,9 +19,10 @@ from llmclient import (
     RateLimitError,
 )
 from llmclient._config import ClientConfig
+from llmclient._core.call import ChatCall
+from llmclient._core.request import prepare_call
 from llmclient._providers import PROVIDERS
 from llmclient._providers.gemini import DIALECT, GeminiStream, request_body
-from llmclient._request import ChatCall, prepare_call
 from llmclient.sse import SSEDecoder
 from llmclient.testing import LocalServer, Reply, gemini_chunk
 

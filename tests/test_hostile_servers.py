@@ -32,8 +32,10 @@ from llmclient import (
     ResponseTooLargeError,
 )
 from llmclient._config import ClientConfig
-from llmclient._redact import Secrets, scrub_error
-from llmclient._request import ChatCall, prepare_call
+from llmclient._core.call import ChatCall
+from llmclient._core.redact import Secrets
+from llmclient._core.request import prepare_call
+from llmclient._core.scrub import scrub_error
 from llmclient.errors import InputError, status_error_class
 from llmclient.sse import SSEDecoder
 from llmclient.testing import LocalServer, RecordedRequest, Reply, openai_chunk, openai_error_event

@@ -21,7 +21,7 @@ import pytest
 from conftest import Facade, in_flight, text_of
 
 from llmclient import APITimeoutError, InvalidRequestError, LlmClient
-from llmclient._timeouts import FIRST_CHUNK, TOTAL, StreamClock, StreamTimeouts
+from llmclient._core.timeouts import FIRST_CHUNK, TOTAL, StreamClock, StreamTimeouts
 from llmclient._watchdog import WATCHDOG, Watchdog
 from llmclient.testing import LocalServer, Reply, openai_chunk
 

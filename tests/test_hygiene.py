@@ -41,8 +41,8 @@ from llmclient import (
     RateLimitError,
 )
 from llmclient._config import ClientConfig
-from llmclient._redact import redact_url, scrub_text
-from llmclient._request import PARAM_RULES, prepare_call
+from llmclient._core.redact import redact_url, scrub_text
+from llmclient._core.request import PARAM_RULES, prepare_call
 from llmclient._transport import transport_error
 from llmclient.testing import LocalServer, Reply, openai_chunk, openai_error_event
 

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Collection
 from pathlib import Path
 
+import pytest
+
 import llmclient
 from llmclient import errors, testing, types
 
@@ -22,8 +24,9 @@ def test_import_leaves_testing_and_dialects_unloaded() -> None:
     assert "llmclient._providers.openai" not in loaded
     for dialect in ("openai", "anthropic", "gemini", "azure", "_common", "_vectors"):
         assert f"'llmclient._providers.{dialect}" not in loaded
-    assert "'llmclient._framing'" not in loaded
-    for lazy in ("_endpoint_types", "_embeddings", "_models", "_hooks", "hooks", "cli"):
+    for lazy in ("_core.framing", "_core.endpoint_types", "_core.embeddings", "_core.models"):
+        assert f"'llmclient.{lazy}'" not in loaded
+    for lazy in ("_hooks", "hooks", "cli"):
         assert f"'llmclient.{lazy}'" not in loaded
 
 
@@ -69,12 +72,16 @@ def test_input_errors_are_value_errors_and_llm_errors() -> None:
         assert issubclass(cls, llmclient.LlmError)
 
 
-def _module_level_imports(path: Path, name: str, modules: Collection[str]) -> set[str]:
-    """The llmclient modules ``name`` imports as it loads (not for type checking only)."""
+def _module_level_imports(
+    path: Path, name: str, modules: Collection[str], *, type_checking: bool = False
+) -> set[str]:
+    """The llmclient modules ``name`` imports as it loads, and with ``type_checking`` those it
+    imports for type checkers only (under ``if TYPE_CHECKING:``) too."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+        checking_only = isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        if checking_only and not type_checking:
             continue
         for sub in () if isinstance(node, ast.FunctionDef) else ast.walk(node):
             if isinstance(sub, ast.ImportFrom):
@@ -89,14 +96,21 @@ def _module_level_imports(path: Path, name: str, modules: Collection[str]) -> se
     return found
 
 
-def test_no_module_imports_another_that_imports_it_back() -> None:
+def _module_paths() -> dict[str, Path]:
     root = Path(llmclient.__file__).parent
     paths = {}
     for path in root.rglob("*.py"):
         parts = path.relative_to(root.parent).with_suffix("").parts
         paths[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return paths
+
+
+@pytest.mark.parametrize("type_checking", [False, True], ids=["at-import", "with-type-checking"])
+def test_no_module_imports_another_that_imports_it_back(type_checking: bool) -> None:
+    paths = _module_paths()
     graph = {
-        name: (_module_level_imports(path, name, paths) & paths.keys()) - {name}
+        name: (_module_level_imports(path, name, paths, type_checking=type_checking) & paths.keys())
+        - {name}
         for name, path in paths.items()
     }
 
@@ -108,3 +122,32 @@ def test_no_module_imports_another_that_imports_it_back() -> None:
         return False
 
     assert sorted(name for name in graph if reaches(name, name, set())) == []
+
+
+def test_no_core_module_imports_httpx() -> None:
+    core = {
+        name: path for name, path in _module_paths().items() if name.startswith("llmclient._core")
+    }
+    assert "llmclient._core.sse" in core
+    importers = []
+    for name, path in core.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                imported = [node.module or ""]
+            else:
+                continue
+            if any(module.partition(".")[0] == "httpx" for module in imported):
+                importers.append(name)
+    assert importers == []
+
+
+def test_the_public_sse_module_is_the_cores_decoder_named_from_there() -> None:
+    from llmclient import sse
+    from llmclient._core import sse as core_sse
+
+    for name in sse.__all__:
+        assert getattr(sse, name) is getattr(core_sse, name), name
+    assert sse.SSEDecoder.__module__ == "llmclient.sse"
+    assert sse.ServerSentEvent.__module__ == "llmclient.sse"

@@ -21,8 +21,9 @@ from llmclient import (
     UnknownProviderError,
 )
 from llmclient._config import ClientConfig
+from llmclient._core.call import ChatCall
+from llmclient._core.request import prepare_call
 from llmclient._providers import AZURE_API_VERSION, PROVIDERS, markdown_table
-from llmclient._request import ChatCall, prepare_call
 from llmclient.testing import LocalServer, Reply, openai_chunk
 
 KEY = "sk-test-provider-key-0123456789"

@@ -1,6 +1,6 @@
 """Tests for turning a call into a checked ChatCall and the OpenAI HTTP request it sends.
 
-Covers llmclient._config (ClientConfig, split_model, resolve_api_key), llmclient._request
+Covers llmclient._config (ClientConfig, split_model, resolve_api_key), llmclient._core.request
 (prepare_call, normalize_messages, encode_json) and OpenAIDialect.build_request. No I/O.
 """
 
@@ -15,8 +15,9 @@ import pytest
 from conftest import authorized
 
 from llmclient._config import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, ClientConfig, split_model
+from llmclient._core.call import USER_AGENT, ChatCall
+from llmclient._core.request import SENT_PARAMS, encode_json, prepare_call
 from llmclient._providers import PROVIDERS, get_provider
-from llmclient._request import SENT_PARAMS, USER_AGENT, ChatCall, encode_json, prepare_call
 from llmclient._version import __version__
 from llmclient.errors import (
     InputError,

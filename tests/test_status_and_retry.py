@@ -1,4 +1,4 @@
-"""Tests for typed status errors (llmclient._status, errors) and the retry policy (_retry)."""
+"""Tests for typed status errors (llmclient._core.status, errors) and the retry policy (_retry)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from llmclient import _retry
-from llmclient._retry import (
+from llmclient._core import retry as _retry
+from llmclient._core.retry import (
     INITIAL_BACKOFF,
     MAX_BACKOFF,
     MAX_RETRY_AFTER,
@@ -22,7 +22,7 @@ from llmclient._retry import (
     parse_should_retry,
     retrying,
 )
-from llmclient._status import build_status_error, decode_body, request_id, status_for_error
+from llmclient._core.status import build_status_error, decode_body, request_id, status_for_error
 from llmclient.errors import (
     APIConnectionError,
     APIError,

@@ -18,10 +18,11 @@ import pytest
 
 from llmclient import ChunkAccumulator, accumulate
 from llmclient._config import ClientConfig
-from llmclient._convert import structure_chunk
+from llmclient._core.call import ChatCall
+from llmclient._core.convert import structure_chunk
+from llmclient._core.request import prepare_call
+from llmclient._core.stream import ChunkParser
 from llmclient._providers import anthropic, gemini, openai
-from llmclient._request import ChatCall, prepare_call
-from llmclient._stream import ChunkParser
 from llmclient.errors import DecodeError, IncompleteStreamError
 from llmclient.types import ChatCompletion, ChatCompletionChunk
 

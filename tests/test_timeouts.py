@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from llmclient._timeouts import FIRST_CHUNK, IDLE, TOTAL, StreamClock, StreamTimeouts
+from llmclient._core.timeouts import FIRST_CHUNK, IDLE, TOTAL, StreamClock, StreamTimeouts
 from llmclient._watchdog import Watchdog
 
 

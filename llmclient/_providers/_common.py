@@ -10,9 +10,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from .._framing import SSEFraming
-from .._request import ChatCall, HttpRequest
-from .._status import load_json
+from .._auth import NO_AUTH, HeaderAuth, RequestAuth
+from .._core.call import ChatCall, HttpRequest
+from .._core.framing import SSEFraming
+from .._core.status import load_json
 from ..errors import DecodeError
 
 _PREVIEW = 80
@@ -101,3 +102,14 @@ def str_or_none(value: Any) -> str | None:
 _scan_json: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
     json.JSONDecoder()  # type: ignore[arg-type]  # typeshed types the argument as the scanner
 )
+
+
+def header_auth(call: ChatCall) -> RequestAuth:
+    """The registry's auth: the call's key in its provider's ``auth_header``, after its
+    ``auth_prefix``. None without a key, and none when the caller's headers (default or
+    extra) name that header, whatever its case: theirs is sent instead."""
+    key = call.api_key
+    name = call.provider.auth_header
+    if not key or any(given.lower() == name.lower() for given in call.headers):
+        return NO_AUTH
+    return HeaderAuth(name, call.provider.auth_prefix, key)

@@ -49,8 +49,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ..._auth import header_auth
-from .._common import sse_framing
+from .._common import header_auth, sse_framing
 from . import answer, models, request, stream
 from .answer import FINISH_REASONS
 from .request import ANTHROPIC_VERSION, DEFAULT_MAX_TOKENS, THINKING_BUDGETS

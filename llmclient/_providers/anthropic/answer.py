@@ -8,9 +8,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..._convert import FieldError, string
-from ..._request import ChatCall
-from ..._status import build_status_error, decode_body
+from ..._core.call import ChatCall
+from ..._core.convert import FieldError, string
+from ..._core.status import build_status_error, decode_body
 from ...errors import APIStatusError, DecodeError
 from ...types import (
     ChatCompletion,

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from ..._endpoint_types import Model
-from ..._request import ChatCall, HttpRequest
+from ..._core.call import ChatCall, HttpRequest
+from ..._core.endpoint_types import Model
 from .. import ModelPage
 from .._common import models_request, str_or_none
 from .request import ANTHROPIC_VERSION

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..._request import ChatCall, HttpRequest, encode_json
+from ..._core.call import ChatCall, HttpRequest
+from ..._core.request import encode_json
 from ...errors import InvalidRequestError
 from .messages import translate_messages
 

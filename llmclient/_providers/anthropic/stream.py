@@ -7,9 +7,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..._convert import FieldError
-from ..._request import ChatCall
-from ..._status import build_status_error
+from ..._core.call import ChatCall
+from ..._core.convert import FieldError
+from ..._core.status import build_status_error
 from ...errors import DecodeError
 from ...types import (
     ChatCompletionChunk,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ..._request import ChatCall, HttpRequest
+from ..._core.call import ChatCall, HttpRequest
 from ..openai import DIALECT as OPENAI
 from .stream import AzureStream
 from .urls import deployment_url

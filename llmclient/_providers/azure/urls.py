@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from ..._request import ChatCall
+from ..._core.call import ChatCall
 from .. import AZURE_API_VERSION
 
 

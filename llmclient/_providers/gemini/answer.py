@@ -9,8 +9,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from ..._convert import FieldError, integer, optional_str
-from ..._request import ChatCall
+from ..._core.call import ChatCall
+from ..._core.convert import FieldError, integer, optional_str
 from ...errors import DecodeError
 from ...types import (
     ChatCompletion,

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..._endpoint_types import Embedding, EmbeddingResponse
-from ..._request import ChatCall, HttpRequest, encode_json
-from ..._status import build_status_error
+from ..._core.call import ChatCall, HttpRequest
+from ..._core.endpoint_types import Embedding, EmbeddingResponse
+from ..._core.request import encode_json
+from ..._core.status import build_status_error
 from ...errors import InvalidRequestError
 from .._common import merged
 from .._vectors import vector

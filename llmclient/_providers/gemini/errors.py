@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..._request import ChatCall
-from ..._status import build_status_error, decode_body
+from ..._core.call import ChatCall
+from ..._core.status import build_status_error, decode_body
 from ...errors import APIStatusError
 
 

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from ..._request import ChatCall, HttpRequest, encode_json
+from ..._core.call import ChatCall, HttpRequest
+from ..._core.request import encode_json
 from ...errors import InvalidRequestError
 from .._common import merged
 from .messages import translate_messages

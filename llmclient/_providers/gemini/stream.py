@@ -7,8 +7,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..._convert import optional_str
-from ..._request import ChatCall
+from ..._core.call import ChatCall
+from ..._core.convert import optional_str
 from ...errors import DecodeError
 from ...types import (
     ChatCompletionChunk,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..._convert import structure_completion
-from ..._request import ChatCall
-from ..._status import build_status_error, decode_body
+from ..._core.call import ChatCall
+from ..._core.convert import structure_completion
+from ..._core.status import build_status_error, decode_body
 from ...errors import APIStatusError, DecodeError
 from ...types import ChatCompletion
 from .._common import answer_object

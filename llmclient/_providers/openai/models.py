@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..._endpoint_types import Model
-from ..._request import ChatCall, HttpRequest
+from ..._core.call import ChatCall, HttpRequest
+from ..._core.endpoint_types import Model
 from .. import ModelPage
 from .._common import int_or_none, models_request, str_or_none
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..._request import ChatCall, HttpRequest, encode_json
+from ..._core.call import ChatCall, HttpRequest
+from ..._core.request import encode_json
 from .._state import without_state
 
 

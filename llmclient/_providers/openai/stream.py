@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..._convert import structure_chunk
-from ..._request import ChatCall
-from ..._status import build_status_error
+from ..._core.call import ChatCall
+from ..._core.convert import structure_chunk
+from ..._core.status import build_status_error
 from ...errors import DecodeError, LlmError
 from ...types import ChatCompletionChunk, ChunkChoice, Delta
 from .._common import describe_event, load_event

@@ -8,36 +8,25 @@ quote a URL or a header value. Both are pure and never raise.
 
 A server can also send a call's secrets back (a proxy that echoes the request into its error
 body or into an error event). :class:`Secrets` knows one call's secrets and hides them in any
-text or decoded body; :func:`scrub_error` applies it to an error, and :func:`scrubbing` to every
-error an attempt raises, before hooks, logs or the caller see it.
+text or decoded body; :mod:`llmclient._core.scrub` applies it to a call's errors.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
-from .errors import LlmError
-
-if TYPE_CHECKING:
-    from ._request import ChatCall
-
 __all__ = [
+    "CREDENTIAL_HEADER",
     "MASK",
     "SAFE_QUERY_PARAMS",
     "Secrets",
-    "ascrubbing",
-    "call_secrets",
     "redact_url",
-    "scrub_error",
     "scrub_text",
-    "scrubbing",
 ]
-
-T = TypeVar("T")
 
 MASK = "***"
 
@@ -102,7 +91,7 @@ MIN_SECRET = 4
 #: this many of its leading characters on.
 PARTIAL_SECRET = 8
 #: Header names whose values a caller's own headers carry as credentials.
-_CREDENTIAL_HEADER = r"(?i)auth|key|token|secret|cookie|passw|signature|credential"
+CREDENTIAL_HEADER = r"(?i)auth|key|token|secret|cookie|passw|signature|credential"
 
 
 class Secrets:
@@ -162,61 +151,3 @@ class Secrets:
         if isinstance(value, (list, tuple)):
             return type(value)(self.value(item) for item in value)
         return value
-
-
-def call_secrets(call: ChatCall) -> Secrets:
-    """What one call sent that is secret: its key, what its auth sent (a bearer token), the
-    values of its base URL's query (but those of ``SAFE_QUERY_PARAMS``), and the values of the
-    caller's headers whose names say they are credentials (``Authorization``, ``X-Api-Key``,
-    ``X-Auth-Token``, ...)."""
-    values = [call.api_key] if call.api_key else []
-    values += call.auth.secrets()
-    for pair in call.base_query.split("&"):
-        name, equals, value = pair.partition("=")
-        if not equals:
-            values.append(name)  # a bare "?token" is all value
-        elif name.lower() not in SAFE_QUERY_PARAMS:
-            values.append(value)
-    for name, value in call.headers.items():
-        if re.search(_CREDENTIAL_HEADER, name):
-            values += (value, value.partition(" ")[2])  # and the token after "Bearer "
-    return Secrets(values)
-
-
-def scrub_error(error: LlmError, call: ChatCall | None) -> None:
-    """Hide ``call``'s secrets in ``error``'s args and attributes (message, body, request id,
-    ...), in place: its ``str``, ``repr`` and pickles then hold none."""
-    if call is None:
-        return
-    secrets = call_secrets(call)
-    if not secrets:
-        return
-    error.args = secrets.value(error.args)
-    for name, value in vars(error).items():
-        vars(error)[name] = secrets.value(value)
-
-
-def scrubbing(step: Callable[..., T]) -> Callable[..., T]:
-    """``step(call, ...)``, with ``call``'s secrets hidden in any error it raises."""
-
-    def attempt(call: ChatCall, *args: Any) -> T:
-        try:
-            return step(call, *args)
-        except LlmError as exc:
-            scrub_error(exc, call)
-            raise
-
-    return attempt
-
-
-def ascrubbing(step: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
-    """The asyncio twin of :func:`scrubbing`."""
-
-    async def attempt(call: ChatCall, *args: Any) -> T:
-        try:
-            return await step(call, *args)
-        except LlmError as exc:
-            scrub_error(exc, call)
-            raise
-
-    return attempt

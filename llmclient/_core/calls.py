@@ -14,17 +14,17 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from . import _log
-from ._request import ChatCall
-from ._retry import falls_back
-from .errors import LlmError
+from .. import _log
+from ..errors import LlmError
+from .call import ChatCall
+from .retry import falls_back
 
 if TYPE_CHECKING:
-    from ._config import ClientConfig
-    from ._embeddings import EncodingFormat
-    from ._endpoints import Parser
-    from ._models import ModelPage
-    from .types import ChatCompletion, Choice, EmbeddingResponse, EmbeddingUsage, Model, Usage
+    from .._config import ClientConfig
+    from ..types import ChatCompletion, Choice, EmbeddingResponse, EmbeddingUsage, Model, Usage
+    from .embeddings import EncodingFormat
+    from .endpoints import Parser
+    from .models import ModelPage
 
     #: What the hooks' ``on_end`` hears of an answer: its usage and its choices.
     End = tuple[Usage | EmbeddingUsage | None, Sequence[Choice]]
@@ -164,7 +164,7 @@ def embed_plan(
     params: Mapping[str, Any],
 ) -> Answer[EmbeddingResponse]:
     """``embed``, checked before sending (see ``prepare_embed``)."""
-    from ._embeddings import parse_embeddings, prepare_embed
+    from .embeddings import parse_embeddings, prepare_embed
 
     call = prepare_embed(config, model, input, dimensions, encoding_format, params)
     return Answer("embed", [call], parse_embeddings, _embed_end)
@@ -172,6 +172,6 @@ def embed_plan(
 
 def models_plan(config: ClientConfig, provider: str | None, params: Mapping[str, Any]) -> ModelList:
     """``list_models``, checked before sending (see ``prepare_list_models``)."""
-    from ._models import next_page, parse_models_page, prepare_list_models
+    from .models import next_page, parse_models_page, prepare_list_models
 
     return ModelList(prepare_list_models(config, provider, params), parse_models_page, next_page)

@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import attrs
 
-from ._config import ClientConfig
-from ._providers import ProviderSpec, Wire
-from ._request import ChatCall, HttpRequest, resolve_options, stream_timeouts
-from ._status import build_status_error, load_json
-from .errors import APIStatusError, DecodeError
+from .._config import ClientConfig
+from .._providers import ProviderSpec, Wire
+from ..errors import APIStatusError, DecodeError
+from .call import ChatCall, HttpRequest
+from .request import resolve_options, stream_timeouts
+from .status import build_status_error, load_json
 
 if TYPE_CHECKING:
-    from ._auth import RequestAuth
+    from .._auth import RequestAuth
 
 Parsed = TypeVar("Parsed")
 

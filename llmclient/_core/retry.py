@@ -14,8 +14,8 @@ from typing import Any, NoReturn, TypeVar
 
 import tenacity
 
-from ._timeouts import StreamClock
-from .errors import APIConnectionError, APIError, APIStatusError, IncompleteStreamError
+from ..errors import APIConnectionError, APIError, APIStatusError, IncompleteStreamError
+from .timeouts import StreamClock
 
 logger = logging.getLogger("llmclient")
 

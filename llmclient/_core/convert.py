@@ -19,7 +19,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn
 
-from .types import (
+from ..types import (
     ChatCompletion,
     ChatCompletionChunk,
     Choice,

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Unpack
 
-    from .errors import LlmError
+    from ..errors import LlmError
 
     #: One frame: its event type and its payload text first; a framing may add more items
     #: (server-sent events add the event id and the retry time), which nothing reads.

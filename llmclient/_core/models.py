@@ -15,13 +15,13 @@ from typing import Any
 
 import attrs
 
-from ._config import ClientConfig
-from ._endpoint_types import ListModelsParams
-from ._endpoints import Endpoint, check_keywords, endpoint_call, in_band_error
-from ._providers import MODELS, ModelPage, dialect_for, get_provider
-from ._request import ChatCall
-from ._status import load_json
-from .errors import DecodeError, InvalidRequestError
+from .._config import ClientConfig
+from .._providers import MODELS, ModelPage, dialect_for, get_provider
+from ..errors import DecodeError, InvalidRequestError
+from .call import ChatCall
+from .endpoint_types import ListModelsParams
+from .endpoints import Endpoint, check_keywords, endpoint_call, in_band_error
+from .status import load_json
 
 __all__ = ["PAGE_SIZE", "ModelPage", "next_page", "parse_models_page", "prepare_list_models"]
 

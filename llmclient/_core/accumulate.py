@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .types import (
+from ..types import (
     ChatCompletion,
     ChatCompletionChunk,
     Choice,

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from ._config import ClientConfig, split_model
-from ._endpoint_types import EmbeddingResponse, EmbedParams
-from ._endpoints import Endpoint, check_keywords, endpoint_call, load_object
-from ._providers import EMBEDDINGS, dialect_for
-from ._request import ChatCall
-from .errors import DecodeError, InvalidRequestError
+from .._config import ClientConfig, split_model
+from .._providers import EMBEDDINGS, dialect_for
+from ..errors import DecodeError, InvalidRequestError
+from .call import ChatCall
+from .endpoint_types import EmbeddingResponse, EmbedParams
+from .endpoints import Endpoint, check_keywords, endpoint_call, load_object
 
 #: How the provider is asked to send vectors; answers hold floats either way.
 EncodingFormat = Literal["float", "base64"]

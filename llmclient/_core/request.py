@@ -7,10 +7,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from ._config import (
-    DEFAULT_MAX_RESPONSE_SIZE,
+from .._config import (
     TIMEOUT_RANGE,
     ClientConfig,
     check_count,
@@ -23,17 +20,15 @@ from ._config import (
     resolve_base_url,
     split_model,
 )
-from ._convert import is_answer_type, message_to_dict
-from ._providers import ProviderSpec, Wire, get_dialect
-from ._redact import redact_url
-from ._timeouts import StreamTimeouts
-from ._version import __version__
-from .errors import InvalidRequestError
-from .sse import DEFAULT_MAX_EVENT_SIZE
-from .types import ChatParams, Message
+from .._providers import ProviderSpec, get_dialect
+from ..errors import InvalidRequestError
+from ..types import ChatParams, Message
+from .call import ChatCall
+from .convert import is_answer_type, message_to_dict
+from .timeouts import StreamTimeouts
 
 if TYPE_CHECKING:
-    from ._auth import RequestAuth
+    pass
 
 STREAM_TIMEOUT_PARAMS = ("first_chunk_timeout", "idle_timeout", "total_timeout")
 
@@ -48,7 +43,6 @@ SENT_PARAMS = frozenset(ChatParams.__annotations__) - {
     "fallbacks",
 }
 ALL_PARAMS = frozenset(ChatParams.__annotations__)
-USER_AGENT = f"llmclient/{__version__}"
 
 
 def _number(low: float, high: float) -> Callable[[Any], bool]:
@@ -125,79 +119,6 @@ def _is_json(value: Any) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)
     return isinstance(value, (str, int, list, tuple, dict))
-
-
-@attrs.frozen
-class HttpRequest:
-    """Everything needed to send one request but its auth (the key is added as it is sent);
-    the headers (which may hold the caller's own credentials) stay out of repr."""
-
-    method: str
-    url: str = attrs.field(repr=lambda url: repr(redact_url(url)))
-    headers: dict[str, str] = attrs.field(repr=False)
-    body: bytes = attrs.field(repr=False)
-
-
-@attrs.frozen
-class ChatCall:
-    """One call, checked and resolved: what every dialect builds its request from."""
-
-    provider: ProviderSpec
-    model: str
-    messages: list[dict[str, Any]]
-    params: dict[str, Any]
-    stream: bool
-    base_url: str
-    api_key: str | None = attrs.field(repr=False)
-    timeout: Any
-    max_retries: int
-    dialect: Wire = attrs.field(repr=False)
-    extra_body: Mapping[str, Any] = attrs.field(factory=dict)
-    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
-    api_version: str | None = None
-    stream_timeouts: StreamTimeouts = attrs.field(factory=StreamTimeouts)
-    #: The query of the base URL (a gateway's ``key=...``), added to every request's URL.
-    base_query: str = attrs.field(default="", repr=False)
-    #: The client's bounds, in bytes, on one event of a stream and on a whole answer's body.
-    max_event_size: int = DEFAULT_MAX_EVENT_SIZE
-    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE
-    #: How each attempt's request is authenticated as it is sent: the dialect's choice
-    #: (``new_auth``), made once the other fields are known. The request holds no key.
-    auth: RequestAuth = attrs.field(
-        default=attrs.Factory(lambda call: call.dialect.new_auth(call), takes_self=True),
-        repr=False,
-        eq=False,
-    )
-
-    def base_headers(self) -> dict[str, str]:
-        """Content headers, then the user's headers (a user's header replaces ours whatever
-        its case). The key is not among them: the call's ``auth`` adds it as it is sent."""
-        headers = {
-            "content-type": "application/json",
-            "accept": "text/event-stream" if self.stream else "application/json",
-            "user-agent": USER_AGENT,
-        }
-        for name, value in self.headers.items():
-            headers[name.lower()] = value
-        return headers
-
-    def http_request(self) -> HttpRequest:
-        """The provider's HTTP request for this call, with the base URL's query added."""
-        request = self.dialect.build_request(self)
-        if self.base_query:
-            request = attrs.evolve(request, url=add_query(request.url, self.base_query))
-        return request
-
-
-def add_query(url: str, query: str) -> str:
-    """``url`` with ``query`` appended; a parameter in both takes its value from ``query``.
-
-    A base URL's ``?api-version=...`` thus replaces the one Azure's dialect adds.
-    """
-    path, _, own = url.partition("?")
-    names = {pair.partition("=")[0] for pair in query.split("&")}
-    kept = [pair for pair in own.split("&") if pair and pair.partition("=")[0] not in names]
-    return f"{path}?{'&'.join([*kept, query])}"
 
 
 def prepare_call(

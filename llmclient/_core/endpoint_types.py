@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 
 import attrs
 
-from .types import Serializable
+from .serializable import Serializable
 
 __all__ = [
     "EmbedParams",

@@ -6,8 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ._retry import parse_retry_after, parse_should_retry
-from .errors import APIStatusError, DecodeError, OverloadedError, status_error_class
+from ..errors import APIStatusError, DecodeError, OverloadedError, status_error_class
+from .retry import parse_retry_after, parse_should_retry
 
 #: What an error ``type`` or ``code`` inside a body stands for, as an HTTP status.
 ERROR_TYPE_STATUS: Mapping[str, int] = {

@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from ._accumulate import ChunkAccumulator
-from ._redact import scrub_error
-from ._request import ChatCall
-from ._status import build_status_error, decode_body
-from .errors import APIError, DecodeError, IncompleteStreamError, LlmError
-from .types import ChatCompletion, ChatCompletionChunk
+from ..errors import APIError, DecodeError, IncompleteStreamError, LlmError
+from ..types import ChatCompletion, ChatCompletionChunk
+from .accumulate import ChunkAccumulator
+from .call import ChatCall
+from .scrub import scrub_error
+from .status import build_status_error, decode_body
 
 if TYPE_CHECKING:
-    from ._framing import Framing
-    from ._providers import StreamTranslator
+    from .._providers import StreamTranslator
+    from .framing import Framing
 
 #: At most this much of a body is kept when it is read only to build an error.
 MAX_ERROR_BODY = 64 * 1024
