@@ -87,7 +87,6 @@ class AnthropicStream:
         "_events",
         "_finish_sent",
         "_id",
-        "_json_answer",
         "_json_tool",
         "_model",
         "_order",
@@ -104,7 +103,6 @@ class AnthropicStream:
         self.provider = provider
         self.finished = False
         self._json_tool = json_tool
-        self._json_answer = False
         self._events = 0
         self._id: str | None = None  # None until message_start
         self._model = ""
@@ -283,7 +281,6 @@ class AnthropicStream:
             if self._json_tool is not None and block.get("name") == self._json_tool:
                 self._blocks[index] = _Block(_JSON)
                 self._order.append({"type": TEXT_BLOCK})
-                self._json_answer = True
                 if arguments:
                     self._emit(out, Delta(content=arguments))
                 return
