@@ -15,6 +15,7 @@ from llmclient import (
 )
 from llmclient._core.convert import structure_chunk
 from llmclient.testing import LocalServer, Reply, openai_chunk
+from llmclient.types import ChunkChoice, Delta, ProviderState
 
 MODEL = "openai/gpt-4o-mini"
 HELLO = [{"role": "user", "content": "Hi"}]
@@ -165,3 +166,15 @@ def test_text_yields_only_content(facade: Facade, server: LocalServer) -> None:
     pieces = list(stream.text())
     assert "".join(pieces) == STORY
     assert all(pieces)
+
+
+def test_provider_state_keeps_the_last_signature_and_stays_the_answers_own() -> None:
+    first = ProviderState("gemini", {"thoughtSignature": "early"})
+    last = ProviderState("gemini", {"thoughtSignature": "late"})
+    chunks = [
+        ChatCompletionChunk(choices=[ChunkChoice(delta=Delta(content="Hi", provider_state=first))]),
+        ChatCompletionChunk(choices=[ChunkChoice(delta=Delta(content="!", provider_state=last))]),
+    ]
+    message = accumulate(chunks).choices[0].message
+    assert message.provider_state == ProviderState("gemini", {"thoughtSignature": "late"})
+    assert first.data == {"thoughtSignature": "early"}  # a chunk's state is never changed

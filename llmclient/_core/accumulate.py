@@ -29,18 +29,13 @@ __all__ = ["ChunkAccumulator", "accumulate"]
 
 
 def merge_state(state: ProviderState | None, more: ProviderState) -> ProviderState:
-    """``state`` with ``more`` added: lists under one key are joined, other values replaced.
-
-    Anthropic's ordered ``content`` blocks grow this way, and Gemini's ``thoughtSignature``
-    keeps the last one sent. ``state`` is a copy made here, never a chunk's own.
+    """``state`` with ``more``'s values in place of its own: Gemini's ``thoughtSignature``
+    keeps the last one sent (Anthropic sends its whole state once). ``state`` is a copy made
+    here, never a chunk's own.
     """
     if state is None or state.dialect != more.dialect:
         return ProviderState(more.dialect, dict(more.data))
-    data = state.data
-    for key, value in more.data.items():
-        current = data.get(key)
-        joined = isinstance(current, list) and isinstance(value, list)
-        data[key] = current + value if joined else value
+    state.data.update(more.data)
     return state
 
 
