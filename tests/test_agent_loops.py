@@ -247,3 +247,36 @@ def test_mistral_block_deltas_stream_as_text_and_reasoning(
     assert [chunk.choices[0].delta.content for chunk in chunks] == [None, "2 + 2 = 4", ""]
     message = stream.final_completion().choices[0].message
     assert (message.content, message.reasoning_content) == ("2 + 2 = 4", "2+2 is basic arithmetic.")
+
+
+# --- state given by hand -----------------------------------------------------------------
+
+
+def sent_gemini_parts(message: dict[str, Any]) -> Any:
+    from llmclient._config import ClientConfig
+    from llmclient._core.request import prepare_call
+
+    config = ClientConfig(api_key="k")
+    call = prepare_call(
+        config, "chat", "gemini/gemini-3-pro-preview", [QUESTION, message], {}, stream=False
+    )
+    return json.loads(call.http_request().body)["contents"][1]["parts"]
+
+
+def test_a_provider_state_object_in_a_dict_message_goes_back_too() -> None:
+    from llmclient.types import ProviderState
+
+    message = {
+        "role": "assistant",
+        "content": "Done.",
+        "provider_state": ProviderState("gemini", {"thoughtSignature": TEXT_SIGNATURE}),
+    }
+    assert sent_gemini_parts(message) == [{"text": "Done.", "thoughtSignature": TEXT_SIGNATURE}]
+
+
+def test_a_provider_state_of_the_wrong_shape_is_refused_naming_it() -> None:
+    from llmclient.errors import InvalidRequestError
+
+    message = {"role": "assistant", "content": "Done.", "provider_state": "signed"}
+    with pytest.raises(InvalidRequestError, match=r"messages\[1\]\['provider_state'\] must be"):
+        sent_gemini_parts(message)
