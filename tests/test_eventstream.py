@@ -123,7 +123,7 @@ def test_the_media_type_is_amazons() -> None:
 def test_an_exception_frame_names_its_exception_type() -> None:
     frames = feed_all([exception("throttlingException", "Too many requests")])
     assert frames == [
-        ("throttlingException", json.dumps({"message": "Too many requests"}), "exception")
+        ("exception:throttlingException", json.dumps({"message": "Too many requests"}), "exception")
     ]
 
 
@@ -133,7 +133,9 @@ def test_an_error_frame_gives_its_code_and_message() -> None:
         + string_header(":error-code", "InternalFailure")
         + string_header(":error-message", "Something broke")
     )
-    assert feed_all([message(headers, b"")]) == [("InternalFailure", "Something broke", "error")]
+    assert feed_all([message(headers, b"")]) == [
+        ("error:InternalFailure", "Something broke", "error")
+    ]
 
 
 # --- broken bytes ----------------------------------------------------------------------------

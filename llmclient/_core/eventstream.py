@@ -10,8 +10,9 @@ name, such as ``contentBlockDelta``), ``:exception-type`` and, for errors, ``:er
 
 :class:`EventStreamFraming` is fed the body in pieces of any size and returns
 ``(type, payload, message type)`` frames: an event's ``:event-type`` and JSON payload, an
-exception's ``:exception-type`` and JSON payload, or an error's ``:error-code`` and
-``:error-message``. Both CRCs are checked; a frame longer than ``max_frame_size`` is refused
+exception's ``:exception-type`` after ``exception:`` and its JSON payload, or an error's
+``:error-code`` after ``error:`` and its ``:error-message`` (so that a translator, which sees
+the type and the payload, tells an exception from an event of the same name). Both CRCs are checked; a frame longer than ``max_frame_size`` is refused
 from its prelude, before its bytes are held, so memory stays within about one frame. The work
 is linear in the body's length, whatever the split points.
 """
@@ -136,9 +137,10 @@ def _frame(buffer: bytearray, start: int, headers_end: int, payload_end: int) ->
         raise DecodeError(f"event stream: a message's payload is not UTF-8 ({exc}).") from exc
     message_type = headers.get(":message-type", "event")
     if message_type == "exception":
-        return headers.get(":exception-type", ""), payload, message_type
+        return f"exception:{headers.get(':exception-type', '')}", payload, message_type
     if message_type == "error":
-        return headers.get(":error-code", ""), headers.get(":error-message", payload), message_type
+        code = headers.get(":error-code", "")
+        return f"error:{code}", headers.get(":error-message", payload), message_type
     return headers.get(":event-type", ""), payload, message_type
 
 

@@ -23,7 +23,7 @@ from ...types import (
     Usage,
 )
 from .._common import answer_object
-from .request import json_tool_name
+from .._json_tool import json_tool_name
 
 FINISH_REASONS: Mapping[str, str] = {
     "end_turn": "stop",

@@ -9,6 +9,7 @@ from typing import Any
 from ..._core.call import ChatCall, HttpRequest
 from ..._core.request import encode_json
 from ...errors import InvalidRequestError
+from .._json_tool import json_tool
 from .messages import translate_messages
 
 ANTHROPIC_VERSION = "2023-06-01"
@@ -21,12 +22,6 @@ DEFAULT_MAX_TOKENS = 4096
 
 THINKING_BUDGETS: Mapping[str, int] = {"low": 1024, "medium": 4096, "high": 16384}
 """``thinking.budget_tokens`` for each ``reasoning_effort``."""
-
-
-_JSON_OBJECT_TOOL = "json_object"
-
-
-_DEFAULT_SCHEMA_TOOL = "json_response"
 
 
 #: Parameters that are translated (or accepted and ignored) rather than rejected.
@@ -219,53 +214,13 @@ def _tool_choice(tool_choice: Any, provider: str) -> dict[str, Any]:
     )
 
 
-def json_tool_name(params: Mapping[str, Any]) -> str | None:
-    """The name of the tool that carries a ``response_format`` answer, or None."""
-    response_format = params.get("response_format")
-    if not isinstance(response_format, Mapping):
-        return None
-    kind = response_format.get("type")
-    if kind == "json_object":
-        return _JSON_OBJECT_TOOL
-    if kind == "json_schema":
-        spec = response_format.get("json_schema")
-        name = spec.get("name") if isinstance(spec, Mapping) else None
-        return name if isinstance(name, str) and name else _DEFAULT_SCHEMA_TOOL
-    return None
-
-
 def _response_format(
     params: Mapping[str, Any], body: dict[str, Any], provider: str, *, thinking: bool
 ) -> None:
-    response_format = params.get("response_format")
-    if response_format is None:
+    tool = json_tool(params, provider, thinking=thinking)
+    if tool is None:
         return
-    kind = response_format.get("type") if isinstance(response_format, Mapping) else None
-    if kind == "text":
-        return
-    if kind not in ("json_schema", "json_object"):
-        raise InvalidRequestError(
-            f"response_format={response_format!r} is not supported by {provider}; use "
-            "{'type': 'json_schema', ...}, {'type': 'json_object'} or {'type': 'text'}."
-        )
-    if "tools" in params or "tool_choice" in params or thinking:
-        raise InvalidRequestError(
-            f"response_format {kind} is sent to {provider} as a forced tool call, so it cannot "
-            "be combined with tools, tool_choice or thinking (reasoning_effort)."
-        )
-    name = json_tool_name(params) or _DEFAULT_SCHEMA_TOOL
-    description = "Give the answer as a JSON object: the input of this tool is the answer."
-    schema: Any = {"type": "object"}
-    if kind == "json_schema":
-        spec = response_format.get("json_schema")
-        if not isinstance(spec, Mapping) or not isinstance(spec.get("schema"), Mapping):
-            raise InvalidRequestError("response_format json_schema needs a 'schema' dict.")
-        schema = spec["schema"]
-        if schema.get("type") != "object":
-            raise InvalidRequestError(
-                f"response_format json_schema for {provider} needs a schema of type 'object', "
-                "as tool inputs are objects."
-            )
-        description = spec.get("description") or description
-    body["tools"] = [{"name": name, "description": description, "input_schema": schema}]
-    body["tool_choice"] = {"type": "tool", "name": name}
+    body["tools"] = [
+        {"name": tool.name, "description": tool.description, "input_schema": tool.schema}
+    ]
+    body["tool_choice"] = {"type": "tool", "name": tool.name}

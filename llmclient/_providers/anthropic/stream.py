@@ -20,9 +20,9 @@ from ...types import (
     ToolCallDelta,
 )
 from .._common import describe_event, load_event
+from .._json_tool import json_tool_name
 from .._shape import SHAPES_UNUSED, TextShape
 from .answer import TEXT_BLOCK, TOOL_BLOCK, finish_reason, text_field, token_counts, usage_from
-from .request import json_tool_name
 
 # What a content block is, for its deltas: text, thinking, a tool call, the response_format
 # answer, a server tool's call (state, its input streamed as JSON), or any other block (state).
