@@ -265,7 +265,8 @@ def resolve_api_key(
     """Find the key for a call: per-call ``api_key`` > ``api_keys[provider]`` > client ``api_key``
     > the provider's environment variables (``api_key_env``, then ``alt_api_key_envs``).
 
-    A client pointed at its own ``base_url`` (a local server) may go without a key; otherwise a
+    A client pointed at its own ``base_url`` (a local server) may go without a key, and so
+    may a provider whose dialect has other credentials (``key_required=False``); otherwise a
     missing key is an error that says which variable to set.
     """
     key = call_key or config.api_keys.get(provider.name) or config.api_key or None
@@ -276,7 +277,7 @@ def resolve_api_key(
     envs = provider.key_envs
     if key is None:
         key = next((os.environ[env] for env in envs if os.environ.get(env)), None)
-    if key is None and envs and not base_url_overridden:
+    if key is None and envs and provider.key_required and not base_url_overridden:
         variables = envs[0] + "".join(f" (or {env})" for env in envs[1:])
         raise MissingAPIKeyError(
             f"No API key for provider {provider.name!r}: pass api_key=... (or api_keys="

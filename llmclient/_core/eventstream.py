@@ -12,9 +12,10 @@ name, such as ``contentBlockDelta``), ``:exception-type`` and, for errors, ``:er
 ``(type, payload, message type)`` frames: an event's ``:event-type`` and JSON payload, an
 exception's ``:exception-type`` after ``exception:`` and its JSON payload, or an error's
 ``:error-code`` after ``error:`` and its ``:error-message`` (so that a translator, which sees
-the type and the payload, tells an exception from an event of the same name). Both CRCs are checked; a frame longer than ``max_frame_size`` is refused
-from its prelude, before its bytes are held, so memory stays within about one frame. The work
-is linear in the body's length, whatever the split points.
+the type and the payload, tells an exception from an event of the same name). Both CRCs are
+checked; a frame longer than ``max_frame_size`` is refused from its prelude, before its bytes
+are held, so memory stays within about one frame. The work is linear in the body's length,
+whatever the split points.
 """
 
 from __future__ import annotations

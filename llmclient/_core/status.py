@@ -48,7 +48,9 @@ def decode_body(body: bytes) -> Any:
 
 def request_id(headers: Mapping[str, str]) -> str | None:
     """The provider's id for the request, from whichever header it uses."""
-    return headers.get("x-request-id") or headers.get("request-id")
+    return (
+        headers.get("x-request-id") or headers.get("request-id") or headers.get("x-amzn-requestid")
+    )
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -74,11 +76,13 @@ def build_status_error(
     headers: Mapping[str, str] | None = None,
     *,
     in_stream: bool = False,
+    error_type: str | None = None,
 ) -> APIStatusError:
     """A typed error from an OpenAI-style body: ``{"error": {"message", "type", "code", "param"}}``.
 
     Bodies of other shapes keep their text as the message. In a stream, the error's type picks the
-    status (and so the class) the same HTTP error would have had.
+    status (and so the class) the same HTTP error would have had. ``error_type`` names the
+    error when the body does not (AWS sends it in a header).
     """
     headers = headers or {}
     error = body.get("error") if isinstance(body, Mapping) else None
@@ -93,7 +97,7 @@ def build_status_error(
         message = body.strip() if isinstance(body, str) and body.strip() else f"HTTP {status}"
     if len(message) > _MAX_MESSAGE:
         message = message[:_MAX_MESSAGE] + "..."
-    error_type = _str_or_none(error.get("type"))
+    error_type = error_type or _str_or_none(error.get("type"))
     cls = status_error_class(status)
     if error_type and "overloaded" in error_type.lower():
         cls = OverloadedError

@@ -97,6 +97,16 @@ PROVIDERS: Mapping[str, ProviderSpec] = {
             alt_api_key_envs=("GOOGLE_API_KEY",),
             base_url_env="GEMINI_BASE_URL",
         ),
+        # Bedrock's Converse API: a Bedrock API key as a bearer token, else SigV4 with AWS
+        # credentials; {region} is the AWS region (see the bedrock dialect).
+        ProviderSpec(
+            "bedrock",
+            "https://bedrock-runtime.{region}.amazonaws.com",
+            "AWS_BEARER_TOKEN_BEDROCK",
+            dialect="bedrock",
+            base_url_env="BEDROCK_BASE_URL",
+            key_required=False,
+        ),
         # OpenAI-compatible services.
         ProviderSpec(
             "cerebras",
@@ -265,6 +275,8 @@ def markdown_table(specs: Iterable[ProviderSpec] | None = None) -> str:
         base_url = f"`{spec.base_url}`" if spec.base_url else "(your endpoint)"
         keys = " or ".join(f"`{env}`" for env in spec.key_envs) or "none"
         header = f"`{spec.auth_header}: {spec.auth_prefix}…`" if spec.key_envs else "-"
+        if not spec.key_required:
+            header += " (else the dialect's own credentials)"
         base_env = f"`{spec.base_url_env}`" if spec.base_url_env else "-"
         rows.append(
             f"| `{spec.name}` | {spec.dialect} | {base_url} | {keys} | {header} | {base_env} |"

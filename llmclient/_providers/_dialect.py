@@ -66,6 +66,7 @@ DIALECT_MODULES: Mapping[str, str] = {
     "anthropic": "anthropic",
     "azure": "azure",
     "gemini": "gemini",
+    "bedrock": "bedrock",
 }
 
 

@@ -38,6 +38,9 @@ class ProviderSpec:
             ``{"max_completion_tokens": "max_tokens"}``.
         api_version, api_version_env: the API version the dialect sends (Azure's
             ``api-version`` query parameter), and a variable that replaces it.
+        key_required: False when the dialect has credentials of its own to fall back on
+            when no key is found (Bedrock signs with AWS credentials): its ``new_auth`` then
+            raises ``MissingAPIKeyError`` when it finds none.
     """
 
     name: str
@@ -51,6 +54,7 @@ class ProviderSpec:
     param_renames: Mapping[str, str] = attrs.field(factory=dict, converter=_renames, hash=False)
     api_version: str | None = None
     api_version_env: str | None = None
+    key_required: bool = True
 
     @property
     def key_envs(self) -> tuple[str, ...]:

@@ -1,0 +1,33 @@
+"""How a Converse call is authenticated: a Bedrock API key as a bearer token, else a SigV4
+signature with AWS credentials (the environment, the shared files, or botocore's chain)."""
+
+from __future__ import annotations
+
+from ..._auth import NO_AUTH, HeaderAuth, RequestAuth
+from ..._core.call import ChatCall
+from ...errors import MissingAPIKeyError
+from .urls import REGION_PLACEHOLDER, signing_region
+
+#: The service a Bedrock runtime signature names.
+SERVICE = "bedrock"
+
+
+def new_auth(call: ChatCall) -> RequestAuth:
+    """The call's auth, first match: the caller's own ``authorization`` header (sent as it
+    is); a key (``AWS_BEARER_TOKEN_BEDROCK``, ``api_key=``) as ``Authorization: Bearer``;
+    SigV4 with the AWS credentials found. Without any, ``MissingAPIKeyError`` when the call
+    goes to AWS, and no auth when it goes to a URL of the caller's own (a local server, a
+    gateway that signs).
+    """
+    if any(name.lower() == "authorization" for name in call.headers):
+        return NO_AUTH
+    if call.api_key:
+        return HeaderAuth("authorization", "Bearer ", call.api_key)
+    from ... import _aws  # reads the environment, the shared files, botocore's chain
+
+    source = _aws.find_credentials()
+    if source is None:
+        if REGION_PLACEHOLDER in call.base_url or ".amazonaws.com" in call.base_url:
+            raise MissingAPIKeyError(_aws.missing_credentials_message(call.provider.name))
+        return NO_AUTH
+    return _aws.AwsSigV4Auth(source, region=signing_region(call), service=SERVICE)
