@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..._auth import NO_AUTH, HeaderAuth, RequestAuth
 from ..._core.call import ChatCall
 from ...errors import MissingAPIKeyError
-from .urls import REGION_PLACEHOLDER, signing_region
+from .urls import REGION_PLACEHOLDER, base_url, signing_region
 
 #: The service a Bedrock runtime signature names.
 SERVICE = "bedrock"
@@ -19,6 +19,7 @@ def new_auth(call: ChatCall) -> RequestAuth:
     goes to AWS, and no auth when it goes to a URL of the caller's own (a local server, a
     gateway that signs).
     """
+    base_url(call)  # a missing or malformed region is an input error now, not at sending
     if any(name.lower() == "authorization" for name in call.headers):
         return NO_AUTH
     if call.api_key:
@@ -28,6 +29,6 @@ def new_auth(call: ChatCall) -> RequestAuth:
     source = _aws.find_credentials()
     if source is None:
         if REGION_PLACEHOLDER in call.base_url or ".amazonaws.com" in call.base_url:
-            raise MissingAPIKeyError(_aws.missing_credentials_message(call.provider.name))
+            raise MissingAPIKeyError(_aws.MISSING_CREDENTIALS)
         return NO_AUTH
     return _aws.AwsSigV4Auth(source, region=signing_region(call), service=SERVICE)
