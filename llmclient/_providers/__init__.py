@@ -276,7 +276,7 @@ def markdown_table(specs: Iterable[ProviderSpec] | None = None) -> str:
         keys = " or ".join(f"`{env}`" for env in spec.key_envs) or "none"
         header = f"`{spec.auth_header}: {spec.auth_prefix}…`" if spec.key_envs else "-"
         if not spec.key_required:
-            header += " (else the dialect's own credentials)"
+            header += " (or the dialect's own credentials)"
         base_env = f"`{spec.base_url_env}`" if spec.base_url_env else "-"
         rows.append(
             f"| `{spec.name}` | {spec.dialect} | {base_url} | {keys} | {header} | {base_env} |"
