@@ -22,8 +22,27 @@ __all__ = ["AwsCredentials", "canonical_request", "sign_v4", "string_to_sign"]
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 
-#: Headers left unsigned, as botocore leaves them: proxies and clients may change them.
-UNSIGNED_HEADERS = frozenset(("expect", "user-agent", "x-amzn-trace-id", "authorization"))
+#: Headers left unsigned, as botocore leaves them: hop-by-hop and tracing headers, which proxies
+#: and clients may change (httpx sends ``connection``).
+UNSIGNED_HEADERS = frozenset(
+    (
+        "authorization",
+        "baggage",
+        "connection",
+        "expect",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "traceparent",
+        "tracestate",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "user-agent",
+        "x-amzn-trace-id",
+    )
+)
 
 _SPACES = re.compile(r"\s+")
 _UNRESERVED = "-_.~"
