@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 import httpx
 
 OPENAI_MODEL = "gpt-4o-mini"
+BEDROCK_MODEL = "anthropic.claude-3-5-haiku-20241022-v1:0"
+BEDROCK_PAYLOAD = {"messages": [{"role": "user", "content": [{"text": "Tell me a story."}]}]}
 ANTHROPIC_MODEL = "claude-3-5-haiku-20241022"
 MESSAGES = [{"role": "user", "content": "Tell me a story about a lighthouse keeper."}]
 OPENAI_PAYLOAD: dict[str, Any] = {"model": OPENAI_MODEL, "messages": MESSAGES, "stream": True}
@@ -127,6 +129,41 @@ async def httpx_sse_async(http: httpx.AsyncClient, url: str, payload: dict[str, 
         async for event in source.aiter_sse():
             if event.data != "[DONE]":
                 json.loads(event.data)
+                count += 1
+    return count
+
+
+# --- the event-stream floor: raw httpx, botocore's decoder + json.loads -------------------
+
+
+def eventstream_floor_sync(http: httpx.Client, url: str, payload: dict[str, Any]) -> int:
+    from botocore.eventstream import EventStreamBuffer
+
+    count = 0
+    buffer = EventStreamBuffer()
+    with http.stream("POST", url, json=payload) as response:
+        response.raise_for_status()
+        for data in response.iter_bytes():
+            buffer.add_data(data)
+            for message in buffer:
+                json.loads(message.payload)
+                count += 1
+    return count
+
+
+async def eventstream_floor_async(
+    http: httpx.AsyncClient, url: str, payload: dict[str, Any]
+) -> int:
+    from botocore.eventstream import EventStreamBuffer
+
+    count = 0
+    buffer = EventStreamBuffer()
+    async with http.stream("POST", url, json=payload) as response:
+        response.raise_for_status()
+        async for data in response.aiter_bytes():
+            buffer.add_data(data)
+            for message in buffer:
+                json.loads(message.payload)
                 count += 1
     return count
 

@@ -12,10 +12,13 @@ Routes (``N`` is the number of content chunks, so one server serves every stream
   then ``data: [DONE]``, each chunk shaped as OpenAI sends them.
 - ``POST /c/N/v1/messages``: an Anthropic Messages stream with ``N`` text deltas, built by
   ``llmclient.testing.Reply.anthropic_stream``.
+- ``POST /c/N/v1/model/{modelId}/converse-stream``: a Bedrock ConverseStream (AWS event-stream
+  framing) with ``N`` text deltas, built by ``llmclient.testing.Reply.bedrock_stream``.
 
 ``--framing length`` (the default) sends a ``Content-Length`` body; ``--framing chunked``
-sends ``Transfer-Encoding: chunked`` with one HTTP chunk per event, so a client reads one
-event per chunk, as from a provider that flushes every event.
+sends ``Transfer-Encoding: chunked`` with one HTTP chunk per event (per event-stream message
+for Bedrock), so a client reads one event per chunk, as from a provider that flushes every
+event.
 
 The process exits when its parent does. Nothing here is a test.
 """
@@ -41,7 +44,7 @@ from typing import Any
 WORD = "word "
 """Every content chunk says this (five characters, about one token)."""
 
-_ROUTE = re.compile(rb"/c/(\d+)/v1/(chat/completions|messages)")
+_ROUTE = re.compile(rb"/c/(\d+)/v1/(chat/completions|messages|model/[^/]+/converse-stream)")
 _NOT_FOUND = (
     b"HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 9\r\n\r\nnot found"
 )
@@ -86,14 +89,43 @@ def anthropic_body(chunks: int) -> bytes:
     return Reply.anthropic_stream(WORD * chunks, chunks=chunks, input_tokens=12).body
 
 
-def http_response(body: bytes, framing: str = "length") -> bytes:
-    """The whole response to one request: status line, headers and ``body``, framed."""
-    head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
+def bedrock_body(chunks: int) -> bytes:
+    """A Bedrock ConverseStream body with ``chunks`` text deltas."""
+    from llmclient.testing import Reply
+
+    return Reply.bedrock_stream(WORD * chunks, chunks=chunks).body
+
+
+def _messages(body: bytes) -> list[bytes]:
+    """An event-stream body cut into its messages (each starts with its total length)."""
+    out, at = [], 0
+    while at < len(body):
+        size = int.from_bytes(body[at : at + 4], "big")
+        out.append(body[at : at + size])
+        at += size
+    return out
+
+
+def http_response(body: bytes, framing: str = "length", binary: bool = False) -> bytes:
+    """The whole response to one request: status line, headers and ``body``, framed; a
+    ``binary`` body is an AWS event-stream."""
+    kind = b"application/vnd.amazon.eventstream" if binary else b"text/event-stream; charset=utf-8"
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: " + kind + b"\r\n"
     if framing == "length":
         return head + b"content-length: %d\r\n\r\n" % len(body) + body
-    events = [event + b"\n\n" for event in body.split(b"\n\n") if event]
+    if binary:
+        events = _messages(body)
+    else:
+        events = [event + b"\n\n" for event in body.split(b"\n\n") if event]
     chunked = b"".join(b"%x\r\n%s\r\n" % (len(event), event) for event in events)
     return head + b"transfer-encoding: chunked\r\n\r\n" + chunked + b"0\r\n\r\n"
+
+
+_BODIES = {
+    b"chat/completions": openai_body,
+    b"messages": anthropic_body,
+    b"converse-stream": bedrock_body,
+}
 
 
 class _Connection:
@@ -125,11 +157,13 @@ class Server:
         found = _ROUTE.search(path)
         if found is None:
             return _NOT_FOUND
-        key = (found[2], int(found[1]))
+        route = found[2] if not found[2].startswith(b"model/") else b"converse-stream"
+        key = (route, int(found[1]))
         response = self.responses.get(key)
         if response is None:
-            build = openai_body if key[0] == b"chat/completions" else anthropic_body
-            response = self.responses[key] = http_response(build(key[1]), self.framing)
+            build = _BODIES[route]
+            binary = route == b"converse-stream"
+            response = self.responses[key] = http_response(build(key[1]), self.framing, binary)
         return response
 
     def run(self) -> None:
@@ -242,6 +276,7 @@ def main() -> None:
     for size in args.warm:
         server.response(b"/c/%d/v1/chat/completions" % size)
         server.response(b"/c/%d/v1/messages" % size)
+        server.response(b"/c/%d/v1/model/m/converse-stream" % size)
     print(server.port, flush=True)
     with suppress(KeyboardInterrupt):
         server.run()

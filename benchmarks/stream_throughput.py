@@ -6,7 +6,9 @@
     python benchmarks/stream_throughput.py --profile    # cProfile of llmclient's chunk path
 
 Sections: server (the local server is not the bottleneck), openai and anthropic (stream
-consumption, sync and async, against the raw httpx floor and the official SDKs), first-chunk
+consumption, sync and async, against the raw httpx floor and the official SDKs), bedrock (a
+ConverseStream in AWS's event-stream framing against llmclient's OpenAI path and a raw httpx
++ botocore decoder floor), first-chunk
 (request to first chunk object, warm connection), import (fresh processes), concurrency (100
 and 500 async streams at once, with peak memory per open stream) and decoder (SSEDecoder time
 against input size).
@@ -42,7 +44,16 @@ from _report import Section, load_average, machine_header, render, spread
 from _server import anthropic_body, http_response, openai_body, running_server
 
 HERE = Path(__file__).resolve().parent
-SECTIONS = ("server", "openai", "anthropic", "first-chunk", "import", "concurrency", "decoder")
+SECTIONS = (
+    "server",
+    "openai",
+    "anthropic",
+    "bedrock",
+    "first-chunk",
+    "import",
+    "concurrency",
+    "decoder",
+)
 FIRST_CHUNK_STREAM = 10
 """Content chunks in the short stream of the first-chunk section."""
 
@@ -296,6 +307,100 @@ def stream_section(
     )
     if dialect == "openai":
         section.note("each chunk carries a random `obfuscation` member, as OpenAI sends by default")
+    return section
+
+
+def bedrock_section(origin: str, args: argparse.Namespace) -> Section:
+    """Chunks per second for a ConverseStream of ``args.chunks`` text deltas, sync and async,
+    against llmclient's own OpenAI SSE path over the same number of chunks."""
+    from llmclient import AsyncLlmClient, LlmClient
+
+    section = Section(
+        f"Bedrock: {args.chunks:,}-chunk ConverseStream (AWS event-stream), median of "
+        f"{args.rounds} rounds, warm clients",
+        ["client", "chunks/s", "vs OpenAI path", "CPU us/chunk", "spread"],
+    )
+
+    def check(count: Any) -> bool:
+        return bool(args.chunks <= count <= args.chunks + 10)
+
+    base = c.base_url(origin, args.chunks)
+    url = f"{base}/model/{c.BEDROCK_MODEL}/converse-stream"
+    bedrock, openai = f"bedrock/{c.BEDROCK_MODEL}", f"openai/{c.OPENAI_MODEL}"
+    loop = asyncio.new_event_loop()
+    try:
+        with ExitStack() as stack:
+            http = stack.enter_context(httpx.Client())
+            ahttp = httpx.AsyncClient()
+            stack.callback(lambda: loop.run_until_complete(ahttp.aclose()))
+            client = stack.enter_context(LlmClient(base_url=base, api_key=c.API_KEY))
+            aclient = AsyncLlmClient(base_url=base, api_key=c.API_KEY)
+            stack.callback(lambda: loop.run_until_complete(aclient.aclose()))
+
+            def blocking(coroutine: Callable[[], Any]) -> Callable[[], Any]:
+                return lambda: loop.run_until_complete(coroutine())
+
+            rows = {
+                "sync": [
+                    Contender(
+                        "llmclient openai/ chat_stream (SSE)",
+                        lambda: c.llmclient_sync(client, openai),
+                    ),
+                    Contender(
+                        "llmclient bedrock/ chat_stream", lambda: c.llmclient_sync(client, bedrock)
+                    ),
+                ],
+                "async": [
+                    Contender(
+                        "llmclient openai/ chat_stream (SSE)",
+                        blocking(lambda: c.llmclient_async(aclient, openai)),
+                    ),
+                    Contender(
+                        "llmclient bedrock/ chat_stream",
+                        blocking(lambda: c.llmclient_async(aclient, bedrock)),
+                    ),
+                ],
+            }
+            if c.installed("botocore"):
+                rows["sync"].append(
+                    Contender(
+                        "raw httpx + botocore EventStreamBuffer + json.loads",
+                        lambda: c.eventstream_floor_sync(http, url, c.BEDROCK_PAYLOAD),
+                        optional=True,
+                    )
+                )
+                rows["async"].append(
+                    Contender(
+                        "raw httpx + botocore EventStreamBuffer + json.loads",
+                        blocking(lambda: c.eventstream_floor_async(ahttp, url, c.BEDROCK_PAYLOAD)),
+                        optional=True,
+                    )
+                )
+            else:
+                section.notes.append("botocore is not installed: its decoder's floor is skipped")
+            progress("bedrock: warming up")
+            for mode in rows:
+                rows[mode] = warm_up(rows[mode], check, section.notes)
+            progress(f"bedrock: {args.rounds} rounds")
+            seconds, cpu = timed_rounds(rows["sync"] + rows["async"], args.rounds, check)
+    finally:
+        loop.close()
+    for mode, contenders in rows.items():
+        section.group(mode)
+        reference = args.chunks / statistics.median(seconds[contenders[0].label])
+        for row in contenders:
+            value = args.chunks / statistics.median(seconds[row.label])
+            section.add(
+                f"  {row.label}",
+                rate(value),
+                f"{value / reference:.2f}x",
+                f"{statistics.median(cpu[row.label]) / args.chunks * 1e6:.1f}",
+                spread(seconds[row.label]),
+            )
+    section.note(
+        "the Bedrock stream's events each carry a random `p` padding member, as AWS sends them; "
+        "the target is at least 0.8x the OpenAI path's chunks/s"
+    )
     return section
 
 
@@ -716,6 +821,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         for dialect in ("openai", "anthropic"):
             if dialect in chosen:
                 sections.append(stream_section(dialect, origin, args, rates))
+        if "bedrock" in chosen:
+            sections.append(bedrock_section(origin, args))
         if "first-chunk" in chosen:
             sections.append(first_chunk_section(origin, args))
         if "concurrency" in chosen:
