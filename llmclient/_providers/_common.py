@@ -1,6 +1,7 @@
 """Helpers several dialects share: reading a whole answer's and a stream event's JSON,
 describing an event in an error, the SSE framing, merging ``extra_body`` into a nested body,
-and the model list's ``GET`` and lenient field readers. No dialect's own rules live here."""
+the embeddings arguments of a wire with no ``user`` and only floats, and the model list's
+``GET`` and lenient field readers. No dialect's own rules live here."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from .._auth import NO_AUTH, HeaderAuth, RequestAuth
 from .._core.call import ChatCall, HttpRequest
 from .._core.framing import SSEFraming
 from .._core.status import load_json
-from ..errors import DecodeError
+from ..errors import DecodeError, InvalidRequestError
 
 _PREVIEW = 80
 
@@ -73,6 +74,20 @@ def merged(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def float_embeddings_params(provider: str, fields: Mapping[str, Any], wire: str) -> dict[str, Any]:
+    """``embed``'s arguments given, for a wire (named ``wire`` in errors) that has no ``user``
+    field (``InvalidRequestError``) and always sends floats (``encoding_format`` is dropped)."""
+    if fields.get("user") is not None:
+        raise InvalidRequestError(
+            f"{provider} ({wire}) has no equivalent of the parameter 'user': leave it out."
+        )
+    return {
+        name: value
+        for name, value in fields.items()
+        if value is not None and name != "encoding_format"
+    }
 
 
 def models_request(call: ChatCall, headers: dict[str, str] | None = None) -> HttpRequest:

@@ -37,19 +37,28 @@ counts cache reads and writes, also kept in ``prompt_tokens_details``. A stream'
 frames raise the typed error of :data:`EXCEPTION_STATUS`; HTTP errors are named by
 ``x-amzn-errortype``.
 
-Its modules: :mod:`.urls` (region and path), :mod:`.request` (the body), :mod:`.messages`
-(messages as content blocks), :mod:`.answer` (whole answers and errors), :mod:`.stream`
-(event-stream frames as chunks) and :mod:`.auth`.
+Embeddings go through InvokeModel (``{base}/model/{modelId}/invoke``) with Amazon Titan Text
+Embeddings or Cohere Embed, each in its own body (see :mod:`.embeddings`); the model list is
+the control plane's ``GET https://bedrock.{region}.amazonaws.com/foundation-models``.
+
+Its modules: :mod:`.urls` (region, path and the control plane's host), :mod:`.request` (the
+body), :mod:`.messages` (messages as content blocks), :mod:`.answer` (whole answers and
+errors), :mod:`.stream` (event-stream frames as chunks), :mod:`.auth`, :mod:`.embeddings` and
+:mod:`.models`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from . import answer, auth, request, stream
+from . import answer, auth, embeddings, models, request, stream
 from .answer import EXCEPTION_STATUS, FINISH_REASONS
 from .request import THINKING_BUDGETS
 from .stream import ConverseStream
+
+if TYPE_CHECKING:
+    from .. import EmbeddingsDialect, ModelsDialect
 
 __all__ = [
     "DIALECT",
@@ -62,11 +71,13 @@ __all__ = [
 
 
 class BedrockDialect:
-    """Requests to ``{base}/model/{modelId}/converse`` and ``/converse-stream``; answers,
-    event-stream frames and errors translated to ours."""
+    """Requests to ``{base}/model/{modelId}/converse`` and ``/converse-stream``, embeddings
+    to ``/invoke`` and the model list to the control plane; answers, event-stream frames and
+    errors translated to ours."""
 
-    endpoints = frozenset({"chat"})
+    endpoints = frozenset({"chat", "embeddings", "models"})
     missing_endpoints: Mapping[str, str] = {}
+    models_paging = None
 
     build_request = staticmethod(request.build_request)
     parse_completion = staticmethod(answer.parse_completion)
@@ -75,5 +86,15 @@ class BedrockDialect:
     new_framing = staticmethod(stream.new_framing)
     new_auth = staticmethod(auth.new_auth)
 
+    embeddings_params = staticmethod(embeddings.embeddings_params)
+    build_embeddings_request = staticmethod(embeddings.build_embeddings_request)
+    parse_embeddings = staticmethod(embeddings.parse_embeddings)
+
+    build_models_request = staticmethod(models.build_models_request)
+    parse_models_page = staticmethod(models.parse_models_page)
+
 
 DIALECT = BedrockDialect()
+
+if TYPE_CHECKING:  # the endpoints it declares, checked against their protocols
+    _SPEAKS: tuple[EmbeddingsDialect, ModelsDialect] = (DIALECT, DIALECT)

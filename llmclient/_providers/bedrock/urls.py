@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from ..._core.call import ChatCall
 from ...errors import InvalidRequestError
@@ -67,3 +67,16 @@ def model_url(call: ChatCall, action: str) -> str:
     """``{base}/model/{modelId}/{action}``, the model id percent-encoded whole as AWS
     encodes it (``:`` as ``%3A``, an ARN's ``/`` as ``%2F``)."""
     return f"{base_url(call)}/model/{quote(call.model, safe='')}/{action}"
+
+
+def control_plane_url(call: ChatCall) -> str:
+    """The base of Bedrock's control plane (the model list): the runtime's AWS host with
+    ``bedrock-runtime`` made ``bedrock`` (``bedrock.us-east-1.amazonaws.com``); a base URL
+    of the caller's own (a proxy, a local server) as it is."""
+    base = base_url(call)
+    parts = urlsplit(base)
+    host = parts.hostname or ""
+    if not host.startswith("bedrock-runtime") or not _AWS_HOST.fullmatch(host):
+        return base
+    netloc = parts.netloc.replace(host, host.replace("bedrock-runtime", "bedrock", 1), 1)
+    return urlunsplit(parts._replace(netloc=netloc))

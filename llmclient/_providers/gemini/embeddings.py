@@ -14,23 +14,14 @@ from ..._core.call import ChatCall, HttpRequest
 from ..._core.endpoint_types import Embedding, EmbeddingResponse
 from ..._core.request import encode_json
 from ..._core.status import build_status_error
-from ...errors import InvalidRequestError
-from .._common import merged
+from .._common import float_embeddings_params, merged
 from .._vectors import vector
 from .request import model_path
 
 
 def embeddings_params(provider: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     """The arguments the requests are built from; ``user`` has no Gemini counterpart."""
-    if fields.get("user") is not None:
-        raise InvalidRequestError(
-            f"{provider} (Gemini) has no equivalent of the parameter 'user': leave it out."
-        )
-    return {
-        name: value
-        for name, value in fields.items()
-        if value is not None and name != "encoding_format"
-    }
+    return float_embeddings_params(provider, fields, "Gemini")
 
 
 def build_embeddings_request(call: ChatCall) -> HttpRequest:
