@@ -5,10 +5,8 @@ driven with plain httpx and read back with our decoder and botocore's."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -45,16 +43,6 @@ REQUEST = {
 KEY_ID, SECRET = "AKIDLOCALTEST", "local/secret+EXAMPLE"
 
 Event = tuple[str, dict[str, Any]]
-
-
-@pytest.fixture(autouse=True)
-def no_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """botocore signs here with credentials given by hand: nothing of the machine's is read."""
-    for name in [name for name in os.environ if name.startswith("AWS_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
 
 
 @pytest.fixture
@@ -448,7 +436,7 @@ def test_exception_frame_after_events(server: LocalServer, client: httpx.Client)
     assert [(name, kind) for name, _, kind in decoded] == [
         ("messageStart", "event"),
         ("contentBlockDelta", "event"),
-        ("modelStreamErrorException", "exception"),
+        ("exception:modelStreamErrorException", "exception"),
     ]
     assert json.loads(decoded[-1][1]) == {
         "message": "Model Stream Error",
