@@ -58,6 +58,20 @@ lists :data:`DEFAULT_MODEL_IDS` in OpenAI's shape, in Anthropic's when the reque
 :meth:`Reply.gemini_embeddings`, :meth:`Reply.openai_models`, :meth:`Reply.anthropic_models`
 and :meth:`Reply.gemini_models` script them, pages included.
 
+Bedrock's runtime answers too: ``POST .../model/{modelId}/converse`` and ``/converse-stream``
+(streamed in AWS's binary event-stream framing, ``application/vnd.amazon.eventstream``), and
+``/invoke`` for Titan (``{"inputText": ...}``) and Cohere (``{"texts": [...], "input_type":
+...}``) embeddings; ``GET .../foundation-models`` lists the Bedrock models of
+:data:`DEFAULT_MODEL_IDS`. Point a ``bedrock/...`` client at ``url``. :meth:`Reply.bedrock_stream`,
+:meth:`Reply.bedrock_converse`, :meth:`Reply.bedrock_error`, :meth:`Reply.bedrock_embeddings`
+and :meth:`Reply.bedrock_models` script them; given ``content=[...]`` blocks (``{"text": ...}``,
+:func:`bedrock_reasoning`, :func:`bedrock_tool_use`), the first two answer with them, streamed
+as Bedrock streams them. :meth:`Reply.event_stream` sends frames of your own, built with
+:func:`bedrock_event`, :func:`bedrock_exception` (an in-band ``throttlingException``, ...) or
+:func:`event_stream_frame`, with the same fault options (``split_at`` cuts frames anywhere).
+``LocalServer(aws_credentials=(key_id, secret))`` checks that each Bedrock request is signed
+with them (SigV4) or carries a bearer token, and refuses it with Bedrock's 403 otherwise.
+
 From a shell, ``python -m llmclient.testing [--port PORT] [--delay SECONDS] [--text TEXT]``
 prints its base URL and serves until Ctrl-C.
 """
@@ -71,6 +85,13 @@ from ._anthropic import (
     anthropic_redacted_thinking,
     anthropic_thinking,
     anthropic_tool_use,
+)
+from ._bedrock import (
+    bedrock_event,
+    bedrock_exception,
+    bedrock_reasoning,
+    bedrock_tool_use,
+    event_stream_frame,
 )
 from ._cli import main
 from ._embeddings import DEFAULT_EMBEDDING_DIMENSIONS, embedding_for
@@ -97,7 +118,12 @@ __all__ = [
     "anthropic_redacted_thinking",
     "anthropic_thinking",
     "anthropic_tool_use",
+    "bedrock_event",
+    "bedrock_exception",
+    "bedrock_reasoning",
+    "bedrock_tool_use",
     "embedding_for",
+    "event_stream_frame",
     "gemini_chunk",
     "gemini_function_call",
     "main",
@@ -114,7 +140,12 @@ for _public in (
     anthropic_redacted_thinking,
     anthropic_thinking,
     anthropic_tool_use,
+    bedrock_event,
+    bedrock_exception,
+    bedrock_reasoning,
+    bedrock_tool_use,
     embedding_for,
+    event_stream_frame,
     gemini_chunk,
     gemini_function_call,
     main,

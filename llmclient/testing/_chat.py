@@ -1,5 +1,5 @@
-"""The default chat answers: ``default_text``, said the way OpenAI's, Anthropic's and Gemini's
-chat endpoints would say it, streamed when the request asks for a stream."""
+"""The default chat answers: ``default_text``, said the way OpenAI's, Anthropic's, Gemini's and
+Bedrock's chat endpoints would say it, streamed when the request asks for a stream."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from ._wire import count_tokens
 GEMINI_PATH = re.compile(
     r".*/models/(?P<model>[^/]+):(?P<method>generateContent|streamGenerateContent)"
 )
+
+BEDROCK_PATH = re.compile(r".*/model/(?P<model>[^/]+)/(?P<method>converse|converse-stream)")
 
 
 def answer_openai(request: RecordedRequest, server: Defaults) -> Reply:
@@ -79,6 +81,22 @@ def answer_gemini(request: RecordedRequest, server: Defaults) -> Reply:
     return Reply.gemini_response(server.default_text, model=model, prompt_tokens=prompt_tokens)
 
 
+def answer_bedrock(request: RecordedRequest, server: Defaults) -> Reply:
+    """Say ``server.default_text`` the way Bedrock's Converse and ConverseStream would."""
+    found = BEDROCK_PATH.fullmatch(urlsplit(request.path).path)
+    payload = json_object(request)
+    if payload is None:
+        return Reply.bedrock_error(400, "Malformed input request, please reformat your input.")
+    input_tokens = _count_anthropic_tokens(payload.get("system"))
+    for message in payload.get("messages") or ():
+        if isinstance(message, dict):
+            input_tokens += _count_anthropic_tokens(message.get("content"))
+    usage = {"inputTokens": input_tokens}
+    if found and found["method"] == "converse-stream":
+        return Reply.bedrock_stream(server.default_text, usage=usage, delay=server.stream_delay)
+    return Reply.bedrock_converse(server.default_text, usage=usage)
+
+
 def _count_prompt_tokens(messages: Any) -> int:
     """A rough token count of the messages' text contents."""
     if not isinstance(messages, list):
@@ -88,7 +106,8 @@ def _count_prompt_tokens(messages: Any) -> int:
 
 
 def _count_anthropic_tokens(content: Any) -> int:
-    """A rough token count of Anthropic content: a string, or a list of blocks with text."""
+    """A rough token count of Anthropic (or Bedrock) content: a string, or a list of blocks
+    with text."""
     if isinstance(content, str):
         return count_tokens(content)
     if not isinstance(content, list):

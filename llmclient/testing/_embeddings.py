@@ -1,6 +1,6 @@
 """Embeddings: the vector a text always gets (:func:`embedding_for`), and the default answers
-of OpenAI's (and Azure's) embeddings endpoint and Gemini's ``:embedContent`` /
-``:batchEmbedContents``."""
+of OpenAI's (and Azure's) embeddings endpoint, Gemini's ``:embedContent`` /
+``:batchEmbedContents`` and Bedrock's InvokeModel for Titan and Cohere embedding models."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ DEFAULT_EMBEDDING_DIMENSIONS = 8
 GEMINI_EMBED_PATH = re.compile(
     r".*/models/(?P<model>[^/]+):(?P<method>embedContent|batchEmbedContents)"
 )
+
+BEDROCK_INVOKE_PATH = re.compile(r".*/model/[^/]+/invoke")
+
+_COHERE_MODEL = "cohere.embed-english-v3"
+_COHERE_INPUT_TYPES = ("search_document", "search_query", "classification", "clustering")
+_MALFORMED = "Malformed input request, please reformat your input and try again."
 
 
 def embedding_for(text: str, dimensions: int = DEFAULT_EMBEDDING_DIMENSIONS) -> list[float]:
@@ -53,7 +59,7 @@ def answer_openai(request: RecordedRequest, server: Defaults) -> Reply:
     if not texts or not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
         return Reply.error(400, "'input' must be a string or a non-empty array of strings.")
     dimensions = payload.get("dimensions", DEFAULT_EMBEDDING_DIMENSIONS)
-    if isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1:
+    if not _is_dimensions(dimensions):
         return Reply.error(400, f"Invalid 'dimensions': {dimensions!r}.")
     encoding_format = payload.get("encoding_format") or "float"
     if encoding_format not in ("float", "base64"):
@@ -92,10 +98,45 @@ def answer_gemini(request: RecordedRequest, server: Defaults) -> Reply:
         if not texts or not all(isinstance(text, str) for text in texts):
             return Reply.gemini_error(400, "* EmbedContentRequest.content: contents is not set")
         dimensions = item.get("outputDimensionality", DEFAULT_EMBEDDING_DIMENSIONS)
-        if isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1:
+        if not _is_dimensions(dimensions):
             return Reply.gemini_error(400, f"Invalid outputDimensionality: {dimensions!r}.")
         vectors.append(embedding_for(text, dimensions))
     return Reply.gemini_embeddings(vectors, batch=batch)
+
+
+def answer_bedrock(request: RecordedRequest, server: Defaults) -> Reply:
+    """Embed with :func:`embedding_for` as Bedrock's InvokeModel answers for a Titan text
+    embedding model (``{"inputText": ...}``) or a Cohere one (``{"texts": [...],
+    "input_type": ...}``), told apart by the body; any other body is refused."""
+    payload = json_object(request) or {}
+    if isinstance(payload.get("inputText"), str):
+        text = payload["inputText"]
+        dimensions = payload.get("dimensions", DEFAULT_EMBEDDING_DIMENSIONS)
+        if not _is_dimensions(dimensions):
+            return Reply.bedrock_error(400, f"Malformed input request: dimensions {dimensions!r}.")
+        return Reply.bedrock_embeddings(
+            [embedding_for(text, dimensions)], input_tokens=count_tokens(text)
+        )
+    texts = payload.get("texts")
+    if not texts or not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        return Reply.bedrock_error(400, _MALFORMED)
+    if payload.get("input_type") not in _COHERE_INPUT_TYPES:
+        message = f"Malformed input request: input_type must be one of {_COHERE_INPUT_TYPES}."
+        return Reply.bedrock_error(400, message)
+    types = payload.get("embedding_types")
+    if types is not None and types != ["float"]:
+        message = "Malformed input request: llmclient.testing answers embedding_types ['float']."
+        return Reply.bedrock_error(400, message)
+    return Reply.bedrock_embeddings(
+        [embedding_for(text) for text in texts],
+        model=_COHERE_MODEL,
+        texts=texts,
+        by_type=types is not None,
+    )
+
+
+def _is_dimensions(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _float32(values: Sequence[float]) -> list[float]:

@@ -1,6 +1,6 @@
 """The :class:`~llmclient.testing.Reply` class: the bytes of one response, how they are framed,
 and the faults to deliver them with. The replies of each dialect are built from the data of
-:mod:`._openai`, :mod:`._anthropic` and :mod:`._gemini`."""
+:mod:`._openai`, :mod:`._anthropic`, :mod:`._gemini` and :mod:`._bedrock`."""
 
 from __future__ import annotations
 
@@ -9,14 +9,16 @@ from typing import Any
 
 import attrs
 
-from . import _anthropic, _gemini, _openai
+from . import _anthropic, _bedrock, _gemini, _openai
 from ._anthropic import AUTO, DEFAULT_ANTHROPIC_MODEL
+from ._bedrock import TITAN_EMBEDDING_MODEL
 from ._gemini import DEFAULT_GEMINI_MODEL
 from ._openai import DEFAULT_EMBEDDING_MODEL, DEFAULT_MODEL
 from ._wire import dump_json
 
 _SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
 _JSON_CONTENT_TYPE = "application/json"
+_EVENT_STREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
 
 
 def _to_offsets(value: Iterable[int]) -> tuple[int, ...]:
@@ -99,15 +101,28 @@ class Reply:
         encoded = [_encode_event(event) for event in events]
         if done:
             encoded.append(b"data: [DONE]\n\n")
+        defaults = {"Content-Type": _SSE_CONTENT_TYPE, "Cache-Control": "no-cache"}
+        return cls._written(encoded, defaults, headers, faults)
+
+    @classmethod
+    def _written(
+        cls,
+        pieces: Iterable[bytes],
+        defaults: Mapping[str, str],
+        headers: Mapping[str, str] | None,
+        faults: dict[str, Any],
+    ) -> Reply:
+        """A reply of ``pieces`` joined, one write per piece unless ``faults`` split it
+        otherwise, with the ``defaults`` headers updated by ``headers``."""
+        pieces = list(pieces)
         if "split_at" not in faults and "write_size" not in faults:
             ends: list[int] = []
             offset = 0
-            for event in encoded:
-                offset += len(event)
+            for piece in pieces:
+                offset += len(piece)
                 ends.append(offset)
             faults["split_at"] = ends
-        defaults = {"Content-Type": _SSE_CONTENT_TYPE, "Cache-Control": "no-cache"}
-        return cls(headers=_merge_headers(defaults, headers), body=b"".join(encoded), **faults)
+        return cls(headers=_merge_headers(defaults, headers), body=b"".join(pieces), **faults)
 
     @classmethod
     def openai_stream(
@@ -419,6 +434,138 @@ class Reply:
         "nextPageToken"}``; the client asks for the next page with ``pageToken`` while there is
         a token. ``faults`` as in :meth:`sse`."""
         body = _gemini.models(ids, next_page_token=next_page_token)
+        return cls.json(body, headers=headers, **faults)
+
+    @classmethod
+    def event_stream(
+        cls,
+        frames: Iterable[bytes],
+        *,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """An ``application/vnd.amazon.eventstream`` reply of ``frames``, one write per frame
+        unless told otherwise.
+
+        Each frame is sent as it is: :func:`bedrock_event` and :func:`bedrock_exception`
+        build them, :func:`event_stream_frame` any other, and bytes of your own can break the
+        framing. ``faults`` as in :meth:`sse`.
+        """
+        defaults = {"Content-Type": _EVENT_STREAM_CONTENT_TYPE}
+        return cls._written(frames, defaults, headers, faults)
+
+    @classmethod
+    def bedrock_stream(
+        cls,
+        text: str = "",
+        *,
+        chunks: int | None = None,
+        content: Sequence[Mapping[str, Any]] | None = None,
+        stop_reason: str | None = AUTO,
+        usage: Mapping[str, int] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A Bedrock ConverseStream that says ``text``, as ``.../converse-stream`` sends it.
+
+        ``messageStart``, one text block whose ``contentBlockDelta`` events are ``text`` in
+        ``chunks`` nearly equal pieces (by default one per word), its ``contentBlockStop``,
+        ``messageStop`` with ``stop_reason`` (none if it is ``None``), then ``metadata`` with
+        the usage and latency. ``usage`` updates the counted one (words as output tokens, no
+        input tokens); ``totalTokens`` follows unless given.
+
+        ``content`` replaces the text block with blocks of your own, streamed as Bedrock
+        streams them: text and reasoning (:func:`bedrock_reasoning`) in ``chunks`` pieces,
+        then the signature; redacted reasoning whole; a tool call (:func:`bedrock_tool_use`)
+        as a ``contentBlockStart`` with its id and name, then its input as JSON in pieces.
+        ``stop_reason`` :data:`AUTO` is ``tool_use`` when the content calls a tool, else
+        ``end_turn``. ``faults`` as in :meth:`sse`.
+        """
+        frames = _bedrock.stream_frames(
+            text, chunks=chunks, content=content, stop_reason=stop_reason, usage=usage
+        )
+        return cls.event_stream(frames, headers=headers, **faults)
+
+    @classmethod
+    def bedrock_converse(
+        cls,
+        text: str = "",
+        *,
+        content: Sequence[Mapping[str, Any]] | None = None,
+        stop_reason: str = AUTO,
+        usage: Mapping[str, int] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A Bedrock Converse answer whose message's one text block says ``text``.
+
+        ``content`` replaces that block with blocks of your own (``{"text": ...}``,
+        :func:`bedrock_reasoning`, :func:`bedrock_tool_use`); ``stop_reason`` :data:`AUTO`
+        is ``tool_use`` when they call a tool, else ``end_turn``. ``usage`` as in
+        :meth:`bedrock_stream`. ``faults`` as in :meth:`sse`.
+        """
+        body = _bedrock.converse_body(text, content=content, stop_reason=stop_reason, usage=usage)
+        return cls.json(body, headers=headers, **faults)
+
+    @classmethod
+    def bedrock_error(
+        cls,
+        status: int,
+        message: str = "Simulated error from llmclient.testing",
+        *,
+        error_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A Bedrock error reply: ``{"message": message}`` and the error's name in the
+        ``x-amzn-ErrorType`` header (``ThrottlingException:http://internal.amazon.com/coral/
+        com.amazon.bedrock/``).
+
+        ``error_type`` defaults to Bedrock's name for ``status`` (``ValidationException`` for
+        400, ``AccessDeniedException`` for 403, ``ThrottlingException`` for 429,
+        ``ServiceUnavailableException`` for 503, ...). ``faults`` as in :meth:`sse`.
+        """
+        body, name = _bedrock.error(status, message, error_type)
+        return cls.json(body, status, _merge_headers({"x-amzn-ErrorType": name}, headers), **faults)
+
+    @classmethod
+    def bedrock_embeddings(
+        cls,
+        vectors: Sequence[Sequence[float]],
+        *,
+        model: str = TITAN_EMBEDDING_MODEL,
+        texts: Sequence[str] | None = None,
+        by_type: bool = False,
+        input_tokens: int = 0,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A Bedrock InvokeModel embeddings answer, in the shape of ``model``'s family.
+
+        Titan's (the default) holds one vector: ``{"embedding": [...], "inputTextTokenCount":
+        input_tokens}``. A ``cohere.`` model's holds ``vectors`` in order with ``texts``:
+        ``{"id", "texts", "embeddings": [[...]], "response_type": "embeddings_floats"}``, or
+        with ``by_type`` (as for ``embedding_types``) ``{"embeddings": {"float": [[...]]},
+        "response_type": "embeddings_by_type"}``. ``faults`` as in :meth:`sse`.
+        """
+        body = _bedrock.embeddings(
+            vectors, model=model, texts=texts, by_type=by_type, input_tokens=input_tokens
+        )
+        return cls.json(body, headers=headers, **faults)
+
+    @classmethod
+    def bedrock_models(
+        cls,
+        ids: Iterable[str],
+        *,
+        region: str = "us-east-1",
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """Bedrock's foundation-model list, ``{"modelSummaries": [{"modelId", "modelArn",
+        "modelName", "providerName", ...}]}``, in one page (Bedrock does not page it).
+        ``faults`` as in :meth:`sse`."""
+        body = _bedrock.models(ids, region=region)
         return cls.json(body, headers=headers, **faults)
 
     @classmethod

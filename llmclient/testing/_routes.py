@@ -1,5 +1,5 @@
 """Which default answer a request gets when no reply is queued, by its method and path; a
-path the server does not know is a 404 in OpenAI's shape."""
+path the server does not know is a 404 in OpenAI's shape (in Bedrock's under Bedrock's paths)."""
 
 from __future__ import annotations
 
@@ -26,11 +26,20 @@ _AZURE_EMBED_PATH = re.compile(r".*/openai/deployments/[^/]+/embeddings")
 
 _MODELS_PATH = re.compile(r".*/models")
 
+_BEDROCK_MODELS_PATH = re.compile(r".*/foundation-models")
+
+BEDROCK_PATH = re.compile(r".*/(model/[^/]+/[^/]+|foundation-models(/.*)?)")
+"""The paths of Bedrock's runtime (``/model/{modelId}/{operation}``) and control plane
+(``/foundation-models``): answered and refused in Bedrock's shape."""
+
 _PATTERN_ROUTES: list[tuple[str, re.Pattern[str], _Route]] = [
     ("POST", _chat.GEMINI_PATH, _chat.answer_gemini),
     ("POST", _AZURE_PATH, _chat.answer_openai),
     ("POST", _embeddings.GEMINI_EMBED_PATH, _embeddings.answer_gemini),
     ("POST", _AZURE_EMBED_PATH, _embeddings.answer_openai),
+    ("POST", _chat.BEDROCK_PATH, _chat.answer_bedrock),
+    ("POST", _embeddings.BEDROCK_INVOKE_PATH, _embeddings.answer_bedrock),
+    ("GET", _BEDROCK_MODELS_PATH, _models.answer_bedrock),
     ("GET", _MODELS_PATH, _models.answer),
 ]
 """Default answers for paths with a variable part (a model name), tried after ``_ROUTES``."""
@@ -54,4 +63,6 @@ def _find_route(method: str, path: str) -> _Route | None:
 def _answer_unknown(request: RecordedRequest) -> Reply:
     path = urlsplit(request.path).path
     message = f"Invalid URL ({request.method} {path})"
+    if BEDROCK_PATH.fullmatch(path):
+        return Reply.bedrock_error(404, message, error_type="UnknownOperationException")
     return Reply.error(404, message, error_type="invalid_request_error")

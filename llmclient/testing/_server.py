@@ -15,6 +15,8 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .._core.sigv4 import AwsCredentials
+from . import _aws_auth
 from ._reply import Reply, body_writes
 from ._request import RecordedRequest
 from ._routes import default_reply
@@ -178,13 +180,27 @@ class LocalServer:
     ``stream_delay`` seconds apart (a small delay such as 0.03 shows the text arriving).
     ``port=0`` picks a free port. Use it as a context manager, or call :meth:`start` and
     :meth:`stop`.
+
+    ``aws_credentials``, an access key id and its secret, makes it check each request to a
+    Bedrock path as AWS does: it must be signed with them (SigV4, any region and service) or
+    carry ``Authorization: Bearer <token>``; any other gets Bedrock's 403
+    (``UnrecognizedClientException`` or ``InvalidSignatureException``) and leaves the queue
+    as it is.
     """
 
     def __init__(
-        self, *, default_text: str = DEFAULT_TEXT, stream_delay: float = 0.0, port: int = 0
+        self,
+        *,
+        default_text: str = DEFAULT_TEXT,
+        stream_delay: float = 0.0,
+        port: int = 0,
+        aws_credentials: tuple[str, str] | None = None,
     ) -> None:
         self.default_text = default_text
         self.stream_delay = stream_delay
+        self._aws_credentials = (
+            None if aws_credentials is None else AwsCredentials(*aws_credentials)
+        )
         self._requested_port = port
         self._port: int | None = None
         self._lock = threading.Lock()
@@ -296,11 +312,13 @@ class LocalServer:
             return self._recorded.wait_for(lambda: len(self._requests) >= count, timeout)
 
     def _reply_for(self, request: RecordedRequest) -> Reply:
-        """Record ``request`` and choose its reply: the queue's head, or the default answer."""
+        """Record ``request`` and choose its reply: a refusal of its authentication, the
+        queue's head, or the default answer."""
+        refused = _aws_auth.refusal(request, self._aws_credentials)
         with self._lock:
             self._requests.append(request)
             self._recorded.notify_all()
-            scripted = self._take_queued()
+            scripted = self._take_queued() if refused is None else refused
         if scripted is not None:
             return scripted
         return default_reply(request, self)
