@@ -178,7 +178,7 @@ def test_frames_before_an_error_come_first_and_the_error_next() -> None:
 def test_a_frame_past_the_limit_is_refused_from_its_prelude() -> None:
     framing = EventStreamFraming(max_frame_size=1024)
     big = event("contentBlockDelta", {"delta": {"text": "x" * 4096}})
-    with pytest.raises(EventTooLargeError, match="max_frame_size"):
+    with pytest.raises(EventTooLargeError, match="max_event_size"):
         framing.feed_frames(big[:12])  # its prelude alone says it is too large
     assert not framing.pending()
 

@@ -60,7 +60,11 @@ def make_call(
 
 
 def base_url_of(spec: ProviderSpec, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The registry's base URL; Azure has none, so its endpoint variable is set."""
+    """The registry's base URL; Azure has none, so its endpoint variable is set, and Bedrock's
+    names its region, which AWS_REGION gives."""
+    if "{region}" in spec.base_url:
+        monkeypatch.setenv("AWS_REGION", "us-east-1")
+        return spec.base_url.replace("{region}", "us-east-1")
     if spec.base_url:
         return spec.base_url
     assert spec.base_url_env is not None
@@ -78,6 +82,8 @@ def expected_url(spec: ProviderSpec, base_url: str, model: str, stream: bool) ->
     if spec.dialect == "gemini":
         method = "streamGenerateContent?alt=sse" if stream else "generateContent"
         return f"{base_url}/models/{model}:{method}"
+    if spec.dialect == "bedrock":
+        return f"{base_url}/model/{model}/{'converse-stream' if stream else 'converse'}"
     assert spec.dialect == "anthropic"
     return f"{base_url}/messages"
 
@@ -130,6 +136,9 @@ def test_every_provider_builds_its_request(
     if spec.dialect == "gemini":
         assert body["contents"] == [{"role": "user", "parts": [{"text": "Hello"}]}]
         assert body["generationConfig"] == {"temperature": 0.5}
+    elif spec.dialect == "bedrock":
+        assert body["messages"] == [{"role": "user", "content": [{"text": "Hello"}]}]
+        assert body["inferenceConfig"] == {"temperature": 0.5}
     else:
         assert body["model"] == "some-model"
         assert body["messages"][0]["content"] == "Hello"
@@ -143,7 +152,7 @@ def replies_for(spec: ProviderSpec, stream: bool) -> list[Reply]:
         return [Reply.openai_stream(STORY) if stream else Reply.openai_completion(STORY)]
     if spec.dialect == "gemini":
         return [Reply.gemini_stream(STORY) if stream else Reply.gemini_response(STORY)]
-    return []  # LocalServer answers /v1/messages as Anthropic does
+    return []  # LocalServer answers /v1/messages and Converse as Anthropic and Bedrock do
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)

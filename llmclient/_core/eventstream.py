@@ -124,8 +124,8 @@ class EventStreamFraming:
             )
         if total > self._max_frame_size:
             raise EventTooLargeError(
-                f"event stream: a message of {total} bytes is larger than max_frame_size "
-                f"({self._max_frame_size} bytes)."
+                f"event stream: a message of {total} bytes is larger than the limit of "
+                f"{self._max_frame_size} bytes (the client's max_event_size)."
             )
         return total, headers_length
 
