@@ -90,10 +90,28 @@ def anthropic_body(chunks: int) -> bytes:
 
 
 def bedrock_body(chunks: int) -> bytes:
-    """A Bedrock ConverseStream body with ``chunks`` text deltas."""
-    from llmclient.testing import Reply
+    """A Bedrock ConverseStream body with ``chunks`` text deltas, each padded with a random
+    ``p`` of 1 to 50 characters, as AWS pads them."""
+    from llmclient.testing import bedrock_event
 
-    return Reply.bedrock_stream(WORD * chunks, chunks=chunks).body
+    padding = random.Random(chunks)
+    alphabet = string.ascii_letters + string.digits
+
+    def event(kind: str, **fields: Any) -> bytes:
+        fields["p"] = "".join(padding.choices(alphabet, k=padding.randint(1, 50)))
+        return bedrock_event(kind, **fields)
+
+    usage = {"inputTokens": 12, "outputTokens": chunks, "totalTokens": 12 + chunks}
+    frames = [event("messageStart", role="assistant")]
+    frames += [
+        event("contentBlockDelta", contentBlockIndex=0, delta={"text": WORD}) for _ in range(chunks)
+    ]
+    frames += [
+        event("contentBlockStop", contentBlockIndex=0),
+        event("messageStop", stopReason="end_turn"),
+        event("metadata", usage=usage, metrics={"latencyMs": 100}),
+    ]
+    return b"".join(frames)
 
 
 def _messages(body: bytes) -> list[bytes]:

@@ -343,20 +343,20 @@ def bedrock_section(origin: str, args: argparse.Namespace) -> Section:
             rows = {
                 "sync": [
                     Contender(
-                        "llmclient openai/ chat_stream (SSE)",
+                        "LlmClient openai/ chat_stream (SSE)",
                         lambda: c.llmclient_sync(client, openai),
                     ),
                     Contender(
-                        "llmclient bedrock/ chat_stream", lambda: c.llmclient_sync(client, bedrock)
+                        "LlmClient bedrock/ chat_stream", lambda: c.llmclient_sync(client, bedrock)
                     ),
                 ],
                 "async": [
                     Contender(
-                        "llmclient openai/ chat_stream (SSE)",
+                        "AsyncLlmClient openai/ chat_stream (SSE)",
                         blocking(lambda: c.llmclient_async(aclient, openai)),
                     ),
                     Contender(
-                        "llmclient bedrock/ chat_stream",
+                        "AsyncLlmClient bedrock/ chat_stream",
                         blocking(lambda: c.llmclient_async(aclient, bedrock)),
                     ),
                 ],
@@ -371,7 +371,7 @@ def bedrock_section(origin: str, args: argparse.Namespace) -> Section:
                 )
                 rows["async"].append(
                     Contender(
-                        "raw httpx + botocore EventStreamBuffer + json.loads",
+                        "raw httpx async + botocore EventStreamBuffer + json.loads",
                         blocking(lambda: c.eventstream_floor_async(ahttp, url, c.BEDROCK_PAYLOAD)),
                         optional=True,
                     )

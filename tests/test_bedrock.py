@@ -698,3 +698,47 @@ def test_event_types_newer_than_the_translator_are_ignored() -> None:
         [START, event("someFutureEvent", x=1), delta(0, text="ok"), stop(), METADATA]
     )
     assert accumulate(chunks).choices[0].message.content == "ok"
+
+
+# --- text deltas read by their shape ---------------------------------------------------------
+
+
+def padded_delta(index: int, text: str, padding: str) -> tuple[str, str]:
+    data = {"contentBlockIndex": index, "delta": {"text": text}, "p": padding}
+    return "contentBlockDelta", json.dumps(data, separators=(",", ":"))
+
+
+def test_text_deltas_padded_to_any_length_read_as_parsing_would() -> None:
+    pieces = [f"w{n} " for n in range(40)] + ['say "p": "x" ', "\\n\u00e9 ", ""]
+    frames = [START]
+    frames += [padded_delta(0, piece, "a" * (n % 17)) for n, piece in enumerate(pieces)]
+    chunks = translate([*frames, stop(), METADATA])
+    assert text_of_chunks(chunks) == "".join(pieces)
+    assert len([c for c in chunks if c.choices and c.choices[0].delta.content]) == 42
+
+
+def test_a_delta_of_another_shape_among_shaped_ones_is_parsed() -> None:
+    frames = [START, *(padded_delta(0, "a", "pp") for _ in range(6))]
+    other = {"contentBlockIndex": 0, "delta": {"text": "b"}, "p": "q", "extra": {"text": "no"}}
+    frames.append(("contentBlockDelta", json.dumps(other)))
+    frames += [padded_delta(0, "c", "ppp"), stop(), METADATA]
+    assert text_of_chunks(translate(frames)) == "aaaaaabc"
+
+
+def test_a_shape_does_not_outlive_its_block_or_the_message() -> None:
+    frames = [START, *(padded_delta(0, "a", "pp") for _ in range(6)), stop()]
+    with pytest.raises(DecodeError, match="after messageStop"):
+        translate([*frames, padded_delta(0, "late", "pp")])
+    tool = {"toolUseId": "t1", "name": "f"}
+    reused = [
+        START,
+        *(padded_delta(0, "a", "pp") for _ in range(6)),
+        event("contentBlockStop", contentBlockIndex=0),
+        event("contentBlockStart", contentBlockIndex=0, start={"toolUse": tool}),
+    ]
+    with pytest.raises(DecodeError, match="not text"):
+        translate([*reused, padded_delta(0, "a", "pp")])
+
+
+def text_of_chunks(chunks: Sequence[ChatCompletionChunk]) -> str:
+    return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)

@@ -49,12 +49,14 @@ _PRELUDE_FIELDS = struct.Struct(">III")
 #: a u16 length instead. 0 and 1 are true and false, 2-5 integers, 8 a timestamp, 9 a UUID.
 _FIXED_SIZES = {0: 0, 1: 0, 2: 1, 3: 2, 4: 4, 5: 8, 8: 8, 9: 16}
 _BYTES, _STRING = 6, 7
+#: How many distinct sets of header bytes one stream remembers (Bedrock's use about eight).
+_KNOWN_HEADERS = 64
 
 
 class EventStreamFraming:
     """Cuts one event-stream body into frames; one instance per stream."""
 
-    __slots__ = ("_buffer", "_error", "_max_frame_size")
+    __slots__ = ("_buffer", "_error", "_known", "_max_frame_size")
 
     media_type = MEDIA_TYPE
 
@@ -62,6 +64,8 @@ class EventStreamFraming:
         self._buffer = bytearray()
         self._error: LlmError | None = None
         self._max_frame_size = max_frame_size
+        #: The frame type and message type of each set of header bytes met so far.
+        self._known: dict[bytes, tuple[str, str, str | None]] = {}
 
     @property
     def pending_error(self) -> LlmError | None:
@@ -85,6 +89,7 @@ class EventStreamFraming:
         buffer = self._buffer
         buffer += data
         frames: list[StreamFrame] = []
+        known = self._known
         start = 0
         try:
             while len(buffer) - start >= _PRELUDE:
@@ -100,7 +105,14 @@ class EventStreamFraming:
                 finally:
                     body.release()
                 headers_end = start + _PRELUDE + headers_length
-                frames.append(_frame(buffer, start + _PRELUDE, headers_end, end - 4))
+                # Messages of one kind repeat their headers byte for byte: each set is read once.
+                raw = bytes(buffer[start + _PRELUDE : headers_end])
+                kind = known.get(raw)
+                if kind is None:
+                    kind = _kind(_string_headers(buffer, start + _PRELUDE, headers_end))
+                    if len(known) < _KNOWN_HEADERS:
+                        known[raw] = kind
+                frames.append(_frame(buffer, headers_end, end - 4, kind))
                 start = end
         except (DecodeError, EventTooLargeError) as exc:
             # The stream cannot be read past a broken message: it stays failed, and what it
@@ -130,19 +142,27 @@ class EventStreamFraming:
         return total, headers_length
 
 
-def _frame(buffer: bytearray, start: int, headers_end: int, payload_end: int) -> StreamFrame:
-    headers = _string_headers(buffer, start, headers_end)
+def _kind(headers: dict[str, str]) -> tuple[str, str, str | None]:
+    """A message's frame type and ``:message-type`` from its headers, and for an error the
+    ``:error-message`` that stands in for its payload."""
+    message_type = headers.get(":message-type", "event")
+    if message_type == "exception":
+        return f"exception:{headers.get(':exception-type', '')}", message_type, None
+    if message_type == "error":
+        code = headers.get(":error-code", "")
+        return f"error:{code}", message_type, headers.get(":error-message")
+    return headers.get(":event-type", ""), message_type, None
+
+
+def _frame(
+    buffer: bytearray, headers_end: int, payload_end: int, kind: tuple[str, str, str | None]
+) -> StreamFrame:
     try:
         payload = buffer[headers_end:payload_end].decode("utf-8")
     except UnicodeDecodeError as exc:
         raise DecodeError(f"event stream: a message's payload is not UTF-8 ({exc}).") from exc
-    message_type = headers.get(":message-type", "event")
-    if message_type == "exception":
-        return f"exception:{headers.get(':exception-type', '')}", payload, message_type
-    if message_type == "error":
-        code = headers.get(":error-code", "")
-        return f"error:{code}", headers.get(":error-message", payload), message_type
-    return headers.get(":event-type", ""), payload, message_type
+    frame_type, message_type, error_message = kind
+    return frame_type, payload if error_message is None else error_message, message_type
 
 
 def _string_headers(buffer: bytearray, at: int, end: int) -> dict[str, str]:

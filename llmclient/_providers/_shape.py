@@ -19,7 +19,8 @@ __all__ = ["SHAPES_UNUSED", "TextShape"]
 #: Shapes cut in a row without one being used before a stream stops cutting them.
 SHAPES_UNUSED = 4
 
-#: The member OpenAI pads events with, to hide their length: its value is not read.
+#: The member OpenAI pads events with, to hide their length: its value is not read. (AWS pads
+#: Bedrock's events with ``p``.)
 PADDING_KEY = "obfuscation"
 
 S = TypeVar("S")
@@ -76,14 +77,16 @@ class TextShape(Generic[S]):
         self.verified = False
 
     @classmethod
-    def cut(cls, data: str, key: str, text: str, source: S) -> TextShape[S] | None:
+    def cut(
+        cls, data: str, key: str, text: str, source: S, padding_key: str = PADDING_KEY
+    ) -> TextShape[S] | None:
         """The shape of ``data`` around its last ``key`` member, when that member is ``text``,
-        and around the padding member after it, if there is one."""
+        and around the padding member after it (``padding_key``), if there is one."""
         found = _string_member(data, key)
         if found is None or found[2] != text:
             return None
         start, end, _ = found
-        padding = _string_member(data, PADDING_KEY, end)
+        padding = _string_member(data, padding_key, end)
         if padding is None:
             return cls(data[:start], None, data[end:], text, "", source)
         padding_start, padding_end, padding_value = padding

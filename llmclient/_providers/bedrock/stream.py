@@ -19,8 +19,12 @@ from ...types import (
 )
 from .._common import describe_event, load_event
 from .._json_tool import json_tool_name
+from .._shape import SHAPES_UNUSED, TextShape
 from .answer import exception_error, finish_reason, new_id, object_field, usage_from
 from .messages import TEXT_PLACE, TOOL_PLACE
+
+#: The member AWS pads each event with, to hide its length: its value is not read.
+PADDING_KEY = "p"
 
 # What a content block is, for its deltas: text, reasoning, a tool call, or the
 # response_format answer (a tool whose input is the answer's text).
@@ -62,6 +66,9 @@ class ConverseStream:
     The frames must come in Converse's order: ``messageStart`` first, deltas inside a block
     of their kind, ``messageStop`` and then ``metadata``. Anything else is a ``DecodeError``;
     an exception frame raises its typed error. Event types newer than this code are ignored.
+
+    Text deltas that differ from an earlier one only in their text and their padding are read
+    through a :class:`~llmclient._providers._shape.TextShape`, without parsing their JSON.
     """
 
     __slots__ = (
@@ -73,6 +80,8 @@ class ConverseStream:
         "_model",
         "_order",
         "_role_sent",
+        "_shape",
+        "_shaping",
         "_started",
         "_stopped",
         "_tools",
@@ -95,9 +104,28 @@ class ConverseStream:
         self._blocks: dict[Any, _Block] = {}
         #: The answer's blocks as provider state (see messages._in_answer_order).
         self._order: list[dict[str, Any]] = []
+        self._shape: TextShape[dict[str, Any]] | None = None
+        self._shaping = SHAPES_UNUSED
 
     def translate(self, event: str, data: str, out: list[ChatCompletionChunk]) -> None:
         self._events += 1
+        shape = self._shape
+        if shape is not None and event == "contentBlockDelta":
+            text = shape.read(data)
+            if text is not None:
+                if shape.verified or self._verify(shape):
+                    if text:  # as _emit would: the role went with the shape's source
+                        out.append(
+                            ChatCompletionChunk(
+                                self._id,
+                                self._model,
+                                [ChunkChoice(0, Delta(None, text))],
+                                None,
+                                self._created,
+                            )
+                        )
+                    return
+                self._shape = shape = None
         if event.startswith(("exception:", "error:")):
             raise self._exception(event, data)
         payload = load_event(data, self.provider, self._events)
@@ -105,6 +133,9 @@ class ConverseStream:
             if event == "contentBlockDelta":
                 self._before_stop(event)
                 self._delta(payload, out)
+                if self._shaping > 0:  # no shape, or this event did not fit it
+                    self._shaping -= 1
+                    self._shape = self._text_shape(data, payload) if self._shaping else None
             elif event == "contentBlockStart":
                 self._before_stop(event)
                 self._block_start(payload, out)
@@ -131,6 +162,30 @@ class ConverseStream:
                 f"{event} event ({exc}).",
                 provider=self.provider,
             ) from exc
+
+    def _text_shape(self, data: str, payload: dict[str, Any]) -> TextShape[dict[str, Any]] | None:
+        """The shape of a text delta's event, once its block is open and the role sent."""
+        text = payload["delta"].get("text")
+        if not text or not self._role_sent or len(payload["delta"]) != 1:
+            return None
+        return TextShape.cut(data, "text", text, payload, PADDING_KEY)
+
+    def _verify(self, shape: TextShape[dict[str, Any]]) -> bool:
+        """Whether ``shape`` reads events as parsing them would; if not, shapes are given up."""
+        text = shape.trial_text()
+        source = shape.source
+        try:
+            trial: dict[str, Any] | None = load_event(shape.fill(text), self.provider, 0)
+        except DecodeError:
+            trial = None
+        # The padding differs in the trial, as from event to event: it is not compared.
+        expected = {**source, "delta": {"text": text}}
+        expected.pop(PADDING_KEY, None)
+        if trial is not None:
+            trial.pop(PADDING_KEY, None)
+        shape.verified = trial == expected
+        self._shaping = SHAPES_UNUSED if shape.verified else 0
+        return shape.verified
 
     def _exception(self, event: str, data: str) -> Exception:
         kind, _, name = event.partition(":")
@@ -239,6 +294,8 @@ class ConverseStream:
         self._emit(out, Delta(tool_calls=[call]))
 
     def _block_stop(self, payload: dict[str, Any], out: list[ChatCompletionChunk]) -> None:
+        # A shape names its block's index: past the block's end it must not read another.
+        self._shape = None
         index = payload.get("contentBlockIndex")
         block = self._blocks.pop(index, None)
         if block is None:
@@ -255,6 +312,7 @@ class ConverseStream:
 
     def _message_stop(self, payload: dict[str, Any], out: list[ChatCompletionChunk]) -> None:
         self._stopped = True
+        self._shape = None
         if "stopReason" not in payload:
             raise FieldError("stopReason", "a string")
         reason = finish_reason(payload["stopReason"], self._tools > 0)
