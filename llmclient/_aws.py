@@ -38,8 +38,10 @@ __all__ = [
     "AwsSigV4Auth",
     "BotocoreCredentials",
     "CredentialSource",
+    "DeferredCredentials",
     "StaticCredentials",
     "clear_cache",
+    "deferred_chain",
     "find_credentials",
     "resolve_region",
 ]
@@ -229,6 +231,63 @@ def find_credentials(
     return _from_files(profile)
 
 
+def deferred_chain(
+    environ: Mapping[str, str] | None = None, *, required: bool = True
+) -> DeferredCredentials | None:
+    """botocore's chain for the profile (then the shared files), looked up when a request is
+    first signed; None without botocore. ``required`` as in :class:`DeferredCredentials`."""
+    if _botocore() is None:
+        return None
+    profile = _Profile.from_environment(os.environ if environ is None else environ)
+    profile.check_exists()
+
+    def find() -> CredentialSource | None:
+        return _from_botocore(profile) or _from_files(profile)
+
+    return DeferredCredentials(find, required=required)
+
+
+class DeferredCredentials:
+    """Credentials looked up on first use, not when the call is made: botocore's providers
+    may do I/O to find them (an instance metadata service, a credential process, STS), which
+    must not block the async client's event loop, so it looks them up in a worker thread.
+
+    Nothing found is ``MissingAPIKeyError`` (:data:`MISSING_CREDENTIALS`) when ``required``,
+    raised before the request is sent; otherwise :meth:`credentials` is None and the request
+    goes unsigned.
+    """
+
+    def __init__(self, find: Callable[[], CredentialSource | None], *, required: bool) -> None:
+        self._find = find
+        self._required = required
+        self._found: CredentialSource | None = None
+
+    def _source(self) -> CredentialSource | None:
+        if self._found is None:
+            self._found = self._find()
+            if self._found is None and self._required:
+                raise MissingAPIKeyError(MISSING_CREDENTIALS)
+        return self._found
+
+    def credentials(self) -> AwsCredentials | None:
+        """The credentials (looked up, blocking, on first use), or None when there are none."""
+        source = self._source()
+        return None if source is None else source.credentials()
+
+    async def acredentials(self) -> AwsCredentials | None:
+        """The credentials, looked up in a worker thread on first use."""
+        source = self._found or await anyio.to_thread.run_sync(self._source)
+        return None if source is None else await source.acredentials()
+
+    def describe(self) -> str:
+        if self._found is None:
+            return "botocore's credential chain (not looked up yet)"
+        return self._found.describe()
+
+    def __repr__(self) -> str:
+        return f"DeferredCredentials({self.describe()!r})"
+
+
 def _from_environment(env: Mapping[str, str]) -> StaticCredentials | None:
     key_id = env.get("AWS_ACCESS_KEY_ID")
     secret = env.get("AWS_SECRET_ACCESS_KEY")
@@ -262,6 +321,10 @@ def _from_files(profile: _Profile) -> StaticCredentials | None:
 
 #: botocore's credentials objects by (profile, config file, credentials file).
 _BOTOCORE_CACHE: dict[tuple[str, str, str], BotocoreCredentials] = {}
+#: When botocore's chain found nothing for a profile, until when (``time.monotonic()``) that
+#: answer stands: the chain may wait on an instance metadata service that is not there.
+_NOTHING_UNTIL: dict[tuple[str, str, str], float] = {}
+NOTHING_FOUND_TTL = 60.0
 _CACHE_LOCK = threading.Lock()
 
 
@@ -269,6 +332,7 @@ def clear_cache() -> None:
     """Forget the botocore credentials found so far (tests, or after the files change)."""
     with _CACHE_LOCK:
         _BOTOCORE_CACHE.clear()
+        _NOTHING_UNTIL.clear()
 
 
 def _from_botocore(profile: _Profile) -> BotocoreCredentials | None:
@@ -276,7 +340,8 @@ def _from_botocore(profile: _Profile) -> BotocoreCredentials | None:
     key = (profile.name, str(profile.config_file), str(profile.credentials_file))
     with _CACHE_LOCK:
         cached = _BOTOCORE_CACHE.get(key)
-    if cached is not None or _botocore() is None:
+        nothing_until = _NOTHING_UNTIL.get(key, 0.0)
+    if cached is not None or _botocore() is None or time.monotonic() < nothing_until:
         return cached
     # The default profile is left unnamed: botocore refuses a named one that no file has.
     named = None if profile.name == "default" else profile.name
@@ -291,6 +356,8 @@ def _from_botocore(profile: _Profile) -> BotocoreCredentials | None:
             f"{type(exc).__name__}: {exc}"
         ) from exc
     if credentials is None:
+        with _CACHE_LOCK:
+            _NOTHING_UNTIL[key] = time.monotonic() + NOTHING_FOUND_TTL
         return None
     source = BotocoreCredentials(credentials)
     with _CACHE_LOCK:
@@ -319,6 +386,9 @@ def _botocore_errors() -> tuple[type[Exception], ...]:
 class AwsSigV4Auth(RequestSigner):
     """Signs each attempt with AWS Signature Version 4 for ``service`` in ``region``.
 
+    ``source`` may be a :class:`DeferredCredentials`: its lookup runs when the first attempt
+    is signed, and a request it finds no credentials for is sent unsigned.
+
     Credentials come from ``source`` on every attempt, so a refreshed one is used as soon as
     it exists: the blocking client calls ``source.credentials()``, the async client awaits
     ``source.acredentials()``. The time signed is ``clock()`` (seconds, UTC). The headers it
@@ -331,7 +401,7 @@ class AwsSigV4Auth(RequestSigner):
 
     def __init__(
         self,
-        source: CredentialSource,
+        source: CredentialSource | DeferredCredentials,
         *,
         region: str,
         service: str,
@@ -352,7 +422,9 @@ class AwsSigV4Auth(RequestSigner):
         request.headers.update(self._signed(request, await self._source.acredentials()))
         yield request
 
-    def _signed(self, request: httpx.Request, credentials: AwsCredentials) -> dict[str, str]:
+    def _signed(self, request: httpx.Request, credentials: AwsCredentials | None) -> dict[str, str]:
+        if credentials is None:  # a deferred lookup found none, and none is required
+            return {}
         check_header_secret(credentials.access_key_id, "The AWS access key id", "key id")
         token = credentials.session_token
         if token:

@@ -61,6 +61,9 @@ def no_aws_outside(
     nowhere = tmp_path_factory.getbasetemp() / "no-aws"
     monkeypatch.setenv("AWS_CONFIG_FILE", str(nowhere / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(nowhere / "credentials"))
+    from llmclient import _aws
+
+    _aws.clear_cache()
 
 
 class SyncFacade:

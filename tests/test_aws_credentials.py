@@ -31,6 +31,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials, RefreshableCredentials
 from botocore.exceptions import CredentialRetrievalError
 
+from llmclient import _aws
 from llmclient._aws import (
     MISSING_CREDENTIALS,
     AwsSigV4Auth,
@@ -609,3 +610,45 @@ def test_a_session_token_with_a_line_break_is_refused_without_echoing_it() -> No
     ):
         client.post(URL, content=BODY)
     assert_no_secret(caught.value)
+
+
+def test_botocore_finding_nothing_is_remembered_for_a_while(
+    monkeypatch: pytest.MonkeyPatch, files: SharedFiles
+) -> None:
+    sessions: list[str | None] = []
+    session_class = botocore.session.Session
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        sessions.append(kwargs.get("profile"))
+        return session_class(*args, **kwargs)
+
+    monkeypatch.setattr(botocore.session, "Session", counting)
+    assert find_credentials() is None
+    assert find_credentials() is None  # the chain (and its metadata service) is not asked again
+    assert len(sessions) == 1
+    monkeypatch.setattr(_aws, "NOTHING_FOUND_TTL", 0.0)
+    clear_cache()
+    assert find_credentials() is None
+    assert find_credentials() is None
+    assert len(sessions) == 3
+
+
+def test_a_deferred_chain_is_looked_up_on_first_use_and_may_be_optional(
+    monkeypatch: pytest.MonkeyPatch, files: SharedFiles
+) -> None:
+    required = _aws.deferred_chain(required=True)
+    optional = _aws.deferred_chain(required=False)
+    assert required is not None
+    assert optional is not None
+    assert "not looked up" in required.describe()
+    with pytest.raises(MissingAPIKeyError, match="AWS_BEARER_TOKEN_BEDROCK"):
+        required.credentials()
+    assert optional.credentials() is None
+    clear_cache()
+    files.write_credentials(
+        f"[default]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n"
+    )
+    later = _aws.deferred_chain()
+    assert later is not None
+    assert later.credentials() == AwsCredentials(KEY_ID, SECRET)
+    assert later.describe().startswith("botocore")

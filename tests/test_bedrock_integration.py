@@ -383,9 +383,57 @@ def test_credentials_from_a_shared_credentials_profile_sign(
     assert "/ap-southeast-2/bedrock/" in signing_server.requests[0].headers["authorization"]
 
 
+@pytest.fixture
+def no_connections_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any look-up or connection beyond this machine fails the test, not the network."""
+    import socket
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    def local_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise AssertionError(f"the test tried to reach {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", local_only)
+
+
 def test_no_credentials_for_aws_is_an_input_error_before_any_request(
-    facade: Facade, monkeypatch: pytest.MonkeyPatch
+    facade: Facade, monkeypatch: pytest.MonkeyPatch, no_connections_out: None
 ) -> None:
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     with pytest.raises(MissingAPIKeyError, match="AWS_BEARER_TOKEN_BEDROCK"):
         facade.client().chat(MODEL, HELLO)
+
+
+def test_botocores_chain_is_looked_up_off_the_event_loop_as_the_request_is_signed(
+    facade_or_trio: Facade, signing_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sniffio
+
+    from llmclient import _aws
+    from llmclient._core.sigv4 import AwsCredentials
+
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    looked_up: list[str | None] = []
+
+    def chain(profile: Any) -> _aws.CredentialSource:
+        try:
+            looked_up.append(sniffio.current_async_library())
+        except sniffio.AsyncLibraryNotFoundError:
+            looked_up.append(None)  # a worker thread (or the blocking client's own)
+        return _aws.StaticCredentials(AwsCredentials(AKID, SECRET), "a test chain")
+
+    monkeypatch.setattr(_aws, "_from_botocore", chain)
+    client = facade_or_trio.client(base_url=signing_server.base_url)
+    answer = client.chat(MODEL, HELLO)
+    assert answer.choices[0].message.content == signing_server.default_text
+    assert looked_up == [None]
+
+
+def test_a_url_of_your_own_without_credentials_goes_unsigned(
+    facade: Facade, server: LocalServer
+) -> None:
+    answer = facade.client(base_url=server.base_url).chat(MODEL, HELLO)
+    assert answer.choices[0].message.content == server.default_text
+    assert "authorization" not in server.requests[0].headers
