@@ -49,10 +49,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from .._claude import THINKING_BUDGETS
 from .._common import header_auth, sse_framing
 from . import answer, models, request, stream
 from .answer import FINISH_REASONS
-from .request import ANTHROPIC_VERSION, DEFAULT_MAX_TOKENS, THINKING_BUDGETS
+from .request import ANTHROPIC_VERSION, DEFAULT_MAX_TOKENS
 from .stream import AnthropicStream
 
 if TYPE_CHECKING:

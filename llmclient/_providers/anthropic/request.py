@@ -9,6 +9,7 @@ from typing import Any
 from ..._core.call import ChatCall, HttpRequest
 from ..._core.request import encode_json
 from ...errors import InvalidRequestError
+from .._claude import max_tokens_for, thinking
 from .._json_tool import json_tool
 from .messages import translate_messages
 
@@ -18,10 +19,6 @@ ANTHROPIC_VERSION = "2023-06-01"
 
 DEFAULT_MAX_TOKENS = 4096
 """``max_tokens`` when the call gives none (Anthropic requires one); thinking adds its budget."""
-
-
-THINKING_BUDGETS: Mapping[str, int] = {"low": 1024, "medium": 4096, "high": 16384}
-"""``thinking.budget_tokens`` for each ``reasoning_effort``."""
 
 
 #: Parameters that are translated (or accepted and ignored) rather than rejected.
@@ -73,16 +70,13 @@ def build_body(call: ChatCall) -> dict[str, Any]:
         body["system"] = system
     body["messages"] = messages
 
-    budget = _thinking(params, call.extra_body, body, provider)
+    field, budget = thinking(
+        params.get("reasoning_effort"), call.extra_body.get("thinking"), provider
+    )
+    if field is not None:
+        body["thinking"] = field
     max_tokens = params.get("max_completion_tokens", params.get("max_tokens"))
-    if max_tokens is None:
-        max_tokens = DEFAULT_MAX_TOKENS + (budget or 0)
-    elif budget is not None and isinstance(max_tokens, int) and max_tokens <= budget:
-        raise InvalidRequestError(
-            f"max_tokens ({max_tokens}) must be larger than the thinking budget ({budget}) "
-            f"for {provider}: raise max_tokens or lower the reasoning effort."
-        )
-    body["max_tokens"] = max_tokens
+    body["max_tokens"] = max_tokens_for(max_tokens, budget, DEFAULT_MAX_TOKENS, provider)
 
     stop = params.get("stop")
     if stop is not None:
@@ -126,28 +120,6 @@ def _reject_unsupported(params: Mapping[str, Any], provider: str) -> None:
     for name, asked in asks.items():
         if asked:
             raise InvalidRequestError(f"{name} is not supported by {provider}; leave it out.")
-
-
-def _thinking(
-    params: Mapping[str, Any], extra_body: Mapping[str, Any], body: dict[str, Any], provider: str
-) -> int | None:
-    """Set ``thinking`` from ``reasoning_effort``; return the budget in force, if any."""
-    effort = params.get("reasoning_effort")
-    budget: int | None = None
-    if effort is not None:
-        budget = THINKING_BUDGETS.get(effort)
-        if budget is None:
-            known = ", ".join(repr(name) for name in THINKING_BUDGETS)
-            raise InvalidRequestError(
-                f"reasoning_effort={effort!r} is not supported by {provider}; use one of {known}."
-            )
-        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
-    explicit = extra_body.get("thinking")
-    if isinstance(explicit, Mapping):  # extra_body replaces what reasoning_effort set
-        given = explicit.get("budget_tokens")
-        enabled = explicit.get("type") == "enabled"
-        budget = given if enabled and isinstance(given, int) else None
-    return budget
 
 
 def _tools(

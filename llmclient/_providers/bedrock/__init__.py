@@ -52,9 +52,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from .._claude import THINKING_BUDGETS
 from . import answer, auth, embeddings, models, request, stream
 from .answer import EXCEPTION_STATUS, FINISH_REASONS
-from .request import THINKING_BUDGETS
 from .stream import ConverseStream
 
 if TYPE_CHECKING:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from ...errors import InvalidRequestError
 from .._state import state_data
+from .._turns import Place, in_answer_order, split_turns, tool_calls
 
 #: Converse's image formats, by media type.
 IMAGE_FORMATS: Mapping[str, str] = {
@@ -50,35 +50,15 @@ def translate_messages(
     messages: list[dict[str, Any]], provider: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """OpenAI-style messages as Converse's ``system`` blocks and alternating ``messages``."""
-    system: list[dict[str, Any]] = []
-    turns: list[dict[str, Any]] = []
-    for index, message in enumerate(messages):
-        role = message["role"]
-        if role in ("system", "developer"):
-            system += _content_blocks(index, message.get("content"), provider, text_only=True)
-            continue
-        if role == "user":
-            blocks = _content_blocks(index, message.get("content"), provider)
-            if not blocks:
-                raise InvalidRequestError(
-                    f"messages[{index}] has empty content, which {provider} does not take."
-                )
-        elif role == "assistant":
-            blocks = _assistant_blocks(index, message, provider)
-            if not blocks:
-                raise InvalidRequestError(f"messages[{index}] has no content and no tool_calls.")
-        elif role == "tool":
-            role = "user"
-            blocks = [_tool_result(index, message, provider)]
-        else:
-            raise InvalidRequestError(
-                f"messages[{index}] has role {role!r}, which {provider} does not take; use "
-                "'system', 'developer', 'user', 'assistant' or 'tool'."
-            )
-        if turns and turns[-1]["role"] == role:
-            turns[-1]["content"] += blocks
-        else:
-            turns.append({"role": role, "content": blocks})
+    system, turns = split_turns(
+        messages,
+        provider,
+        content=lambda index, content, text_only=False: _content_blocks(
+            index, content, provider, text_only=text_only
+        ),
+        assistant=lambda index, message: _assistant_blocks(index, message, provider),
+        tool_result=lambda index, message: _tool_result(index, message, provider),
+    )
     for turn in turns:
         if turn["role"] == "user":
             # Tool results answer the turn before: they come first in theirs.
@@ -184,23 +164,15 @@ def _assistant_blocks(
     index: int, message: Mapping[str, Any], provider: str
 ) -> list[dict[str, Any]]:
     text = _content_blocks(index, message.get("content"), provider)
-    calls = _tool_use_blocks(index, message, provider)
+    calls = [
+        (call_id, {"toolUse": {"toolUseId": call_id, "name": name, "input": tool_input}})
+        for call_id, name, tool_input in tool_calls(index, message, provider)
+    ]
     state = state_data(message, "bedrock", f"messages[{index}]")
     if state is None:
-        return text + calls
-    return _in_answer_order(index, state, text, calls)
-
-
-def _in_answer_order(
-    index: int, state: Mapping[str, Any], text: list[dict[str, Any]], calls: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The message's blocks in the order its answer had them, its reasoning among them.
-
-    The state lists the answer's blocks: reasoning blocks whole, text and tool calls as
-    places (``{"place": "text"}``, ``{"place": "toolUse", "toolUseId": ...}``). The message's
-    text goes where its first text stood, each tool call where its id stood; what the state
-    does not place comes last, text first.
-    """
+        return text + [block for _, block in calls]
+    # The state lists the answer's blocks: reasoning blocks whole, text and tool calls as
+    # places ({"place": "text"}, {"place": "toolUse", "toolUseId": ...}).
     items = state.get("content")
     if not isinstance(items, list) or not all(
         isinstance(item, Mapping) and ("place" in item or "reasoningContent" in item)
@@ -209,45 +181,16 @@ def _in_answer_order(
         raise InvalidRequestError(
             f"messages[{index}]['provider_state'] is not Bedrock state as to_dict() gives it."
         )
-    unplaced = {block["toolUse"]["toolUseId"]: block for block in calls}
-    blocks: list[dict[str, Any]] = []
-    for item in items:
-        place = item.get("place")
-        if place == "text":
-            blocks += text
-            text = []
-        elif place == TOOL_PLACE:
-            call = unplaced.pop(item.get("toolUseId"), None)
-            if call is not None:
-                blocks.append(call)
-        elif place is None:
-            blocks.append(dict(item))
-    return blocks + text + [block for block in calls if block["toolUse"]["toolUseId"] in unplaced]
+    return in_answer_order(items, text, calls, _place_of)
 
 
-def _tool_use_blocks(index: int, message: Mapping[str, Any], provider: str) -> list[dict[str, Any]]:
-    blocks: list[dict[str, Any]] = []
-    for number, call in enumerate(message.get("tool_calls") or ()):
-        where = f"messages[{index}]['tool_calls'][{number}]"
-        function = call.get("function") if isinstance(call, Mapping) else None
-        if not isinstance(function, Mapping) or not call.get("id") or not function.get("name"):
-            raise InvalidRequestError(f"{where} needs an 'id' and a 'function' with a 'name'.")
-        arguments = function.get("arguments") or "{}"
-        try:
-            tool_input = json.loads(arguments) if isinstance(arguments, str) else arguments
-        except ValueError as exc:
-            raise InvalidRequestError(
-                f"{where}['function']['arguments'] is not valid JSON ({exc}); {provider} needs "
-                "the arguments as a JSON object."
-            ) from exc
-        if not isinstance(tool_input, Mapping):
-            raise InvalidRequestError(
-                f"{where}['function']['arguments'] must be a JSON object for {provider}."
-            )
-        blocks.append(
-            {"toolUse": {"toolUseId": call["id"], "name": function["name"], "input": tool_input}}
-        )
-    return blocks
+def _place_of(item: Mapping[str, Any]) -> Place:
+    place = item.get("place")
+    if place is None:
+        return None
+    if place == TOOL_PLACE:
+        return ("call", item.get("toolUseId"))
+    return ("text", None)
 
 
 def _tool_result(index: int, message: Mapping[str, Any], provider: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from ..._core.call import ChatCall, HttpRequest
 from ..._core.eventstream import MEDIA_TYPE
 from ..._core.request import encode_json
 from ...errors import InvalidRequestError
+from .._claude import max_tokens_for, thinking
 from .._common import merged
 from .._json_tool import json_tool
 from .messages import translate_messages
@@ -18,9 +19,6 @@ from .urls import model_url
 
 #: ``maxTokens`` when thinking is on and the call gives none: Claude needs room past the budget.
 DEFAULT_MAX_TOKENS = 4096
-
-THINKING_BUDGETS: Mapping[str, int] = {"low": 1024, "medium": 4096, "high": 16384}
-"""Claude's ``thinking.budget_tokens`` for each ``reasoning_effort``."""
 
 #: Parameters that are translated (or accepted, as ``stream_options``) rather than rejected.
 _TRANSLATED = frozenset(
@@ -98,13 +96,9 @@ def _inference_config(
 ) -> dict[str, Any]:
     config: dict[str, Any] = {}
     max_tokens = params.get("max_completion_tokens", params.get("max_tokens"))
-    if max_tokens is None and budget is not None:
-        max_tokens = DEFAULT_MAX_TOKENS + budget
-    elif budget is not None and isinstance(max_tokens, int) and max_tokens <= budget:
-        raise InvalidRequestError(
-            f"max_tokens ({max_tokens}) must be larger than the thinking budget ({budget}) "
-            f"for {provider}: raise max_tokens or lower the reasoning effort."
-        )
+    # Converse needs no maxTokens; with thinking, Claude needs room past the budget.
+    default = DEFAULT_MAX_TOKENS if budget is not None else None
+    max_tokens = max_tokens_for(max_tokens, budget, default, provider)
     if max_tokens is not None:
         config["maxTokens"] = max_tokens
     if "temperature" in params:
@@ -127,28 +121,17 @@ def _thinking(call: ChatCall, body: dict[str, Any]) -> int | None:
     the budget in force (``extra_body`` may set its own), if any."""
     provider = call.provider.name
     effort = call.params.get("reasoning_effort")
-    budget: int | None = None
-    if effort is not None:
-        if "anthropic.claude" not in call.model:
-            raise InvalidRequestError(
-                f"reasoning_effort is translated for Claude models on {provider} only; for "
-                f"{call.model!r} pass the model's own field in extra_body="
-                "{'additionalModelRequestFields': {...}}."
-            )
-        budget = THINKING_BUDGETS.get(effort)
-        if budget is None:
-            known = ", ".join(repr(name) for name in THINKING_BUDGETS)
-            raise InvalidRequestError(
-                f"reasoning_effort={effort!r} is not supported by {provider}; use one of {known}."
-            )
-        thinking = {"type": "enabled", "budget_tokens": budget}
-        body["additionalModelRequestFields"] = {"thinking": thinking}
+    if effort is not None and "anthropic.claude" not in call.model:
+        raise InvalidRequestError(
+            f"reasoning_effort is translated for Claude models on {provider} only; for "
+            f"{call.model!r} pass the model's own field in extra_body="
+            "{'additionalModelRequestFields': {...}}."
+        )
     fields = call.extra_body.get("additionalModelRequestFields")
     explicit = fields.get("thinking") if isinstance(fields, Mapping) else None
-    if isinstance(explicit, Mapping):  # extra_body replaces what reasoning_effort set
-        given = explicit.get("budget_tokens")
-        enabled = explicit.get("type") == "enabled"
-        budget = given if enabled and isinstance(given, int) else None
+    field, budget = thinking(effort, explicit, provider)
+    if field is not None:
+        body["additionalModelRequestFields"] = {"thinking": field}
     return budget
 
 
