@@ -86,8 +86,9 @@ def test_a_missing_endpoint_without_an_explanation_is_refused_plainly(
 
 @pytest.mark.parametrize("name", sorted(set(DIALECT_MODULES) - {"bedrock"}))
 def test_every_dialect_frames_its_stream_as_server_sent_events_within_the_clients_bound(
-    name: str,
+    name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "test-project")
     config = ClientConfig(api_key="sk-test", base_url="http://127.0.0.1:1", max_event_size=64)
     provider = next(spec.name for spec in PROVIDERS.values() if spec.dialect == name)
     messages = [{"role": "user", "content": "Hi"}]

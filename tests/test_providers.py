@@ -59,12 +59,23 @@ def make_call(
     )
 
 
+PROJECT = "test-project"
+
+
+@pytest.fixture(autouse=True)
+def _google_cloud_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", PROJECT)
+
+
 def base_url_of(spec: ProviderSpec, monkeypatch: pytest.MonkeyPatch) -> str:
     """The registry's base URL; Azure has none, so its endpoint variable is set, and Bedrock's
     names its region, which AWS_REGION gives."""
     if "{region}" in spec.base_url:
         monkeypatch.setenv("AWS_REGION", "us-east-1")
         return spec.base_url.replace("{region}", "us-east-1")
+    if "{location}" in spec.base_url:
+        monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "us-central1")
+        return spec.base_url.replace("{location}", "us-central1")
     if spec.base_url:
         return spec.base_url
     assert spec.base_url_env is not None
@@ -82,6 +93,13 @@ def expected_url(spec: ProviderSpec, base_url: str, model: str, stream: bool) ->
     if spec.dialect == "gemini":
         method = "streamGenerateContent?alt=sse" if stream else "generateContent"
         return f"{base_url}/models/{model}:{method}"
+    if spec.dialect == "vertex":
+        method = "streamGenerateContent?alt=sse" if stream else "generateContent"
+        where = "us-central1" if "aiplatform" in base_url else "global"
+        return (
+            f"{base_url}/v1/projects/{PROJECT}/locations/{where}/publishers/google/models/"
+            f"{model}:{method}"
+        )
     if spec.dialect == "bedrock":
         return f"{base_url}/model/{model}/{'converse-stream' if stream else 'converse'}"
     assert spec.dialect == "anthropic"
@@ -133,7 +151,7 @@ def test_every_provider_builds_its_request(
     assert request.headers[spec.auth_header] == f"{spec.auth_prefix}{KEY}"
     assert KEY not in request.url
     body = json.loads(request.body)
-    if spec.dialect == "gemini":
+    if spec.dialect in ("gemini", "vertex"):
         assert body["contents"] == [{"role": "user", "parts": [{"text": "Hello"}]}]
         assert body["generationConfig"] == {"temperature": 0.5}
     elif spec.dialect == "bedrock":
@@ -150,7 +168,7 @@ def replies_for(spec: ProviderSpec, stream: bool) -> list[Reply]:
     """A representative answer in the provider's own format (Anthropic's is the server's own)."""
     if spec.dialect in ("openai", "azure"):
         return [Reply.openai_stream(STORY) if stream else Reply.openai_completion(STORY)]
-    if spec.dialect == "gemini":
+    if spec.dialect in ("gemini", "vertex"):
         return [Reply.gemini_stream(STORY) if stream else Reply.gemini_response(STORY)]
     return []  # LocalServer answers /v1/messages and Converse as Anthropic and Bedrock do
 

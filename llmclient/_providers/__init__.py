@@ -107,6 +107,16 @@ PROVIDERS: Mapping[str, ProviderSpec] = {
             base_url_env="BEDROCK_BASE_URL",
             key_required=False,
         ),
+        # Vertex AI: Gemini and Claude; {location} is the Google Cloud location (see the vertex
+        # dialect). A token may be given as the key; else Application Default Credentials.
+        ProviderSpec(
+            "vertex",
+            "https://{location}-aiplatform.googleapis.com",
+            None,
+            dialect="vertex",
+            base_url_env="VERTEX_BASE_URL",
+            key_required=False,
+        ),
         # OpenAI-compatible services.
         ProviderSpec(
             "cerebras",
@@ -276,7 +286,8 @@ def markdown_table(specs: Iterable[ProviderSpec] | None = None) -> str:
         keys = " or ".join(f"`{env}`" for env in spec.key_envs) or "none"
         header = f"`{spec.auth_header}: {spec.auth_prefix}…`" if spec.key_envs else "-"
         if not spec.key_required:
-            header += " (or the dialect's own credentials)"
+            keys = (keys if spec.key_envs else "`api_key=`") + ", else its own credentials"
+            header = f"`{spec.auth_header}: {spec.auth_prefix}…`"
         base_env = f"`{spec.base_url_env}`" if spec.base_url_env else "-"
         rows.append(
             f"| `{spec.name}` | {spec.dialect} | {base_url} | {keys} | {header} | {base_env} |"

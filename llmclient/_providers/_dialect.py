@@ -67,6 +67,7 @@ DIALECT_MODULES: Mapping[str, str] = {
     "azure": "azure",
     "gemini": "gemini",
     "bedrock": "bedrock",
+    "vertex": "vertex",
 }
 
 

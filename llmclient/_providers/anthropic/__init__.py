@@ -82,6 +82,8 @@ class AnthropicDialect:
     models_paging = models.PAGING
 
     build_request = staticmethod(request.build_request)
+    #: The body alone, for wires that send it elsewhere (Claude on Vertex AI).
+    build_body = staticmethod(request.build_body)
     parse_completion = staticmethod(answer.parse_completion)
     parse_error = staticmethod(answer.parse_error)
     new_stream = staticmethod(stream.new_stream)

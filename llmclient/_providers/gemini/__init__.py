@@ -50,6 +50,8 @@ class GeminiDialect:
     models_paging = models.PAGING
 
     build_request = staticmethod(request.build_request)
+    #: The body alone, for wires that send it elsewhere (Gemini on Vertex AI).
+    request_body = staticmethod(request.request_body)
     parse_completion = staticmethod(answer.parse_completion)
     parse_error = staticmethod(errors.parse_error)
     new_stream = staticmethod(stream.new_stream)
