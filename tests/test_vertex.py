@@ -115,3 +115,55 @@ def test_parameters_are_the_publishers_own() -> None:
         DIALECT.build_request(make_call("gemini-2.5-flash", logit_bias={"1": 1}))
     with pytest.raises(InvalidRequestError, match="seed"):
         DIALECT.build_request(make_call("claude-sonnet-4-5@20250929", seed=1))
+
+
+# --- embeddings ------------------------------------------------------------------------------
+
+
+def embed_call(model: str, input: Any, **options: Any) -> ChatCall:
+    from llmclient._core.embeddings import prepare_embed
+
+    config = ClientConfig(api_key=TOKEN)
+    dimensions = options.pop("dimensions", None)
+    return prepare_embed(config, f"vertex/{model}", input, dimensions, None, options)
+
+
+def test_embeddings_predict_one_instance_per_text_with_the_dimensions() -> None:
+    call = embed_call(
+        "text-embedding-005",
+        ["a", "b"],
+        dimensions=256,
+        extra_body={"task_type": "RETRIEVAL_DOCUMENT", "parameters": {"autoTruncate": False}},
+    )
+    request = DIALECT.build_embeddings_request(call)
+    assert request.url == (
+        "https://aiplatform.googleapis.com/v1/projects/my-project/locations/global/"
+        "publishers/google/models/text-embedding-005:predict"
+    )
+    assert json.loads(request.body) == {
+        "instances": [
+            {"content": "a", "task_type": "RETRIEVAL_DOCUMENT"},
+            {"content": "b", "task_type": "RETRIEVAL_DOCUMENT"},
+        ],
+        "parameters": {"outputDimensionality": 256, "autoTruncate": False},
+    }
+
+
+def test_gemini_embedding_takes_one_text_per_request() -> None:
+    with pytest.raises(InvalidRequestError, match="one text per request"):
+        DIALECT.build_embeddings_request(embed_call("gemini-embedding-001", ["a", "b"]))
+    one = DIALECT.build_embeddings_request(embed_call("gemini-embedding-001", "a"))
+    assert json.loads(one.body) == {"instances": [{"content": "a"}]}
+
+
+def test_predictions_become_vectors_in_order_with_their_tokens() -> None:
+    payload = {
+        "predictions": [
+            {"embeddings": {"values": [0.5, -1], "statistics": {"token_count": 3.0}}},
+            {"embeddings": {"values": [1, 2], "statistics": {"token_count": 4}}},
+        ]
+    }
+    answer = DIALECT.parse_embeddings(embed_call("text-embedding-005", ["a", "b"]), payload)
+    assert [item.embedding for item in answer.data] == [[0.5, -1.0], [1.0, 2.0]]
+    assert answer.usage is not None
+    assert answer.usage.prompt_tokens == 7

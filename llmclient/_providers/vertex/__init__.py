@@ -16,14 +16,16 @@ the credentials'. Auth (see :mod:`.auth`): a token given as the key, else Applic
 Credentials through google-auth (the ``vertex`` extra), refreshed before they expire and once
 after a 401.
 
+Embeddings go to ``.../publishers/google/models/{model}:predict`` (see :mod:`.embeddings`).
+
 Its modules: :mod:`.urls` (location, project and path), :mod:`.request` (the two publishers'
-bodies) and :mod:`.auth`.
+bodies), :mod:`.auth` and :mod:`.embeddings`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..._core.call import ChatCall, StreamTranslator
 from ...errors import APIStatusError
@@ -31,8 +33,11 @@ from ...types import ChatCompletion
 from .._common import sse_framing
 from ..anthropic import DIALECT as ANTHROPIC
 from ..gemini import DIALECT as GEMINI
-from . import auth, request
+from . import auth, embeddings, request
 from .request import VERTEX_ANTHROPIC_VERSION, is_claude
+
+if TYPE_CHECKING:
+    from .. import EmbeddingsDialect
 
 __all__ = ["DIALECT", "VERTEX_ANTHROPIC_VERSION", "VertexDialect"]
 
@@ -44,7 +49,7 @@ def _wire(call: ChatCall) -> Any:
 class VertexDialect:
     """Gemini's and Anthropic's wires behind Vertex AI's URLs and Google's credentials."""
 
-    endpoints = frozenset({"chat"})
+    endpoints = frozenset({"chat", "embeddings"})
     missing_endpoints: Mapping[str, str] = {
         "models": "(Vertex AI) lists its publisher models in the Model Garden, not through "
         "this API.",
@@ -53,6 +58,10 @@ class VertexDialect:
     build_request = staticmethod(request.build_request)
     new_framing = staticmethod(sse_framing)
     new_auth = staticmethod(auth.new_auth)
+
+    embeddings_params = staticmethod(embeddings.embeddings_params)
+    build_embeddings_request = staticmethod(embeddings.build_embeddings_request)
+    parse_embeddings = staticmethod(embeddings.parse_embeddings)
 
     def parse_completion(self, call: ChatCall, body: bytes) -> ChatCompletion:
         completion: ChatCompletion = _wire(call).parse_completion(call, body)
@@ -70,3 +79,6 @@ class VertexDialect:
 
 
 DIALECT = VertexDialect()
+
+if TYPE_CHECKING:  # the endpoints it declares, checked against their protocols
+    _SPEAKS: EmbeddingsDialect = DIALECT
