@@ -66,6 +66,23 @@ def no_aws_outside(
     _aws.clear_cache()
 
 
+@pytest.fixture(autouse=True)
+def no_google_outside(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """No test sees the machine's Google Cloud settings or gcloud's credentials, and
+    google-auth never asks a metadata server: a lookup goes to a closed local port."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith(("GOOGLE_", "CLOUDSDK_", "GCE_")) or name == "CLOUD_ML_REGION":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("NO_GCE_CHECK", "True")
+    monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")
+    monkeypatch.setenv("GCE_METADATA_IP", "127.0.0.1:9")
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path_factory.getbasetemp() / "no-gcloud"))
+
+
 class SyncFacade:
     """``LlmClient`` as it is."""
 
