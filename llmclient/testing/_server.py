@@ -193,8 +193,11 @@ class LocalServer:
     Its token endpoint, :attr:`token_url`, grants Google access tokens as Google's OAuth
     endpoint does, to a service account's signed JWT or an authorized user's refresh token:
     ``"ya29.local-1"``, ``"ya29.local-2"``, ... (:attr:`issued_tokens`), each valid for
-    :attr:`token_lifetime` seconds. It answers before the queue, which it leaves as it is, and
-    records its requests in :attr:`token_requests`, not in :attr:`requests`.
+    :attr:`token_lifetime` seconds. A JWT must be RS256, name its issuer, Google's token URL
+    (or this one) as its audience and a scope, and live at most an hour; one from an account
+    made by :meth:`service_account_info` must also verify with that account's key. The
+    endpoint answers before the queue, which it leaves as it is, and records its requests in
+    :attr:`token_requests`, not in :attr:`requests`.
     ``google_tokens=True`` makes each request to a Vertex AI path (``.../projects/{project}/
     locations/{location}/...``) carry ``Authorization: Bearer <token>`` with a token issued
     here and not yet expired; any other gets Vertex's 401 (``UNAUTHENTICATED``) and leaves
