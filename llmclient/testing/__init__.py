@@ -72,6 +72,23 @@ as Bedrock streams them. :meth:`Reply.event_stream` sends frames of your own, bu
 ``LocalServer(aws_credentials=(key_id, secret))`` checks that each Bedrock request is signed
 with them (SigV4) or carries a bearer token, and refuses it with Bedrock's 403 otherwise.
 
+Vertex AI answers too, under ``.../v1/projects/{project}/locations/{location}`` (``global``
+included): Gemini's ``publishers/google/models/{model}:generateContent`` and
+``:streamGenerateContent``, Claude's ``publishers/anthropic/models/{model}:rawPredict`` and
+``:streamRawPredict`` (Anthropic's message and stream; a body with ``model``, or without
+``"anthropic_version": "vertex-2023-10-16"``, gets a 400) and text embeddings at
+``publishers/google/models/{model}:predict``. Point a ``vertex/...`` client at ``url``.
+:meth:`Reply.gemini_stream`, :meth:`Reply.anthropic_stream` and the other Gemini and Anthropic
+builders script its answers, :meth:`Reply.vertex_embeddings` the embeddings and
+:meth:`Reply.vertex_error` its errors, which are in Google's shape for Claude too. Its
+credentials come from the token endpoint at ``token_url`` (``POST /token``), which grants
+``"ya29.local-1"``, ``"ya29.local-2"``, ... to a service account's signed JWT or a refresh
+token, each valid for ``server.token_lifetime`` seconds: write
+:meth:`LocalServer.service_account_info` (or :func:`service_account_info`) to a file as JSON
+and point ``GOOGLE_APPLICATION_CREDENTIALS`` at it. ``LocalServer(google_tokens=True)`` refuses
+each Vertex request without a valid token with Vertex's 401; ``server.expire_tokens()`` expires
+them all at once, to test a refresh, and ``server.issued_tokens`` lists them.
+
 From a shell, ``python -m llmclient.testing [--port PORT] [--delay SECONDS] [--text TEXT]``
 prints its base URL and serves until Ctrl-C.
 """
@@ -101,6 +118,7 @@ from ._openai import DEFAULT_EMBEDDING_MODEL, DEFAULT_MODEL, openai_chunk, opena
 from ._reply import Reply
 from ._request import RecordedRequest
 from ._server import DEFAULT_TEXT, LocalServer
+from ._service_account import service_account_info
 
 __all__ = [
     "AUTO",
@@ -129,6 +147,7 @@ __all__ = [
     "main",
     "openai_chunk",
     "openai_error_event",
+    "service_account_info",
 ]
 
 # Named where users import them from, as in reprs, pickles and help().
@@ -151,6 +170,7 @@ for _public in (
     main,
     openai_chunk,
     openai_error_event,
+    service_account_info,
 ):
     _public.__module__ = __name__
 del _public

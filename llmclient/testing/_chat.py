@@ -1,17 +1,19 @@
-"""The default chat answers: ``default_text``, said the way OpenAI's, Anthropic's, Gemini's and
-Bedrock's chat endpoints would say it, streamed when the request asks for a stream."""
+"""The default chat answers: ``default_text``, said the way OpenAI's, Anthropic's, Gemini's,
+Bedrock's and Vertex AI's chat endpoints would say it, streamed when the request asks for a
+stream."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ._anthropic import DEFAULT_ANTHROPIC_MODEL
 from ._gemini import DEFAULT_GEMINI_MODEL
 from ._openai import DEFAULT_MODEL
 from ._reply import Reply
 from ._request import Defaults, RecordedRequest, json_object, string_or
+from ._vertex import VERTEX_ANTHROPIC_VERSION, VERTEX_MODEL_PATH
 from ._wire import count_tokens
 
 GEMINI_PATH = re.compile(
@@ -51,11 +53,44 @@ def answer_anthropic(request: RecordedRequest, server: Defaults) -> Reply:
         message = "There was an issue with the format or content of your request."
         return Reply.anthropic_error(400, message, headers={"Connection": "close"})
     model = string_or(payload, "model", DEFAULT_ANTHROPIC_MODEL)
+    return _anthropic_answer(payload, model, payload.get("stream") is True, server)
+
+
+def answer_vertex_anthropic(request: RecordedRequest, server: Defaults) -> Reply:
+    """Say ``server.default_text`` the way Claude on Vertex AI would, at ``:rawPredict`` (a
+    whole message) and ``:streamRawPredict`` (a stream) of the path's model.
+
+    The body is Anthropic's without ``model`` and with Vertex's ``anthropic_version``; one with
+    a ``model``, without that version, or whose ``stream`` disagrees with the method gets a
+    400 in Anthropic's shape.
+    """
+    found = VERTEX_MODEL_PATH.fullmatch(urlsplit(request.path).path)
+    assert found is not None  # the route matched this pattern
+    payload = json_object(request)
+    if payload is None:
+        message = "There was an issue with the format or content of your request."
+        return Reply.anthropic_error(400, message)
+    streamed = found["method"] == "streamRawPredict"
+    problem = None
+    if "model" in payload:
+        problem = "model: Extra inputs are not permitted (Vertex takes the model from the URL)"
+    elif payload.get("anthropic_version") != VERTEX_ANTHROPIC_VERSION:
+        problem = f"anthropic_version: Input should be '{VERTEX_ANTHROPIC_VERSION}'"
+    elif (payload.get("stream") is True) != streamed:
+        wanted = "true" if streamed else "absent or false"
+        problem = f"stream: must be {wanted} for :{found['method']}"
+    if problem is not None:
+        return Reply.anthropic_error(400, problem)
+    return _anthropic_answer(payload, unquote(found["model"]), streamed, server)
+
+
+def _anthropic_answer(payload: dict[str, Any], model: str, stream: bool, server: Defaults) -> Reply:
+    """``server.default_text`` as an Anthropic message from ``model``, streamed or whole."""
     input_tokens = _count_anthropic_tokens(payload.get("system"))
     for message in payload.get("messages") or ():
         if isinstance(message, dict):
             input_tokens += _count_anthropic_tokens(message.get("content"))
-    if payload.get("stream") is not True:
+    if not stream:
         return Reply.anthropic_message(server.default_text, model=model, input_tokens=input_tokens)
     return Reply.anthropic_stream(
         server.default_text, model=model, input_tokens=input_tokens, delay=server.stream_delay

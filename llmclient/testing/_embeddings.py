@@ -1,6 +1,7 @@
 """Embeddings: the vector a text always gets (:func:`embedding_for`), and the default answers
 of OpenAI's (and Azure's) embeddings endpoint, Gemini's ``:embedContent`` /
-``:batchEmbedContents`` and Bedrock's InvokeModel for Titan and Cohere embedding models."""
+``:batchEmbedContents``, Bedrock's InvokeModel for Titan and Cohere embedding models and Vertex
+AI's ``:predict``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from ._openai import DEFAULT_EMBEDDING_MODEL
 from ._reply import Reply
 from ._request import Defaults, RecordedRequest, json_object, string_or
+from ._vertex import VERTEX_MODEL_PATH
 from ._wire import count_tokens
 
 DEFAULT_EMBEDDING_DIMENSIONS = 8
@@ -28,6 +30,20 @@ BEDROCK_INVOKE_PATH = re.compile(r".*/model/[^/]+/invoke")
 _COHERE_MODEL = "cohere.embed-english-v3"
 _COHERE_INPUT_TYPES = ("search_document", "search_query", "classification", "clustering")
 _MALFORMED = "Malformed input request, please reformat your input and try again."
+# Vertex's limits: gemini-embedding models take one instance a request, the others 250.
+_VERTEX_MAX_INSTANCES = 250
+_VERTEX_TASK_TYPES = frozenset(
+    (
+        "RETRIEVAL_QUERY",
+        "RETRIEVAL_DOCUMENT",
+        "SEMANTIC_SIMILARITY",
+        "CLASSIFICATION",
+        "CLUSTERING",
+        "QUESTION_ANSWERING",
+        "FACT_VERIFICATION",
+        "CODE_RETRIEVAL_QUERY",
+    )
+)
 
 
 def embedding_for(text: str, dimensions: int = DEFAULT_EMBEDDING_DIMENSIONS) -> list[float]:
@@ -133,6 +149,43 @@ def answer_bedrock(request: RecordedRequest, server: Defaults) -> Reply:
         texts=texts,
         by_type=types is not None,
     )
+
+
+def answer_vertex(request: RecordedRequest, server: Defaults) -> Reply:
+    """Embed each instance's ``content`` with :func:`embedding_for`, as Vertex AI's
+    ``:predict`` answers for a text embedding model, ``parameters.outputDimensionality``
+    values long; a body Vertex would refuse gets its 400 (``INVALID_ARGUMENT``)."""
+    found = VERTEX_MODEL_PATH.fullmatch(urlsplit(request.path).path)
+    assert found is not None  # the route matched this pattern
+    payload = json_object(request)
+    if payload is None:
+        return Reply.vertex_error(400, "Invalid JSON payload received.")
+    instances = payload.get("instances")
+    limit = 1 if found["model"].startswith("gemini-embedding") else _VERTEX_MAX_INSTANCES
+    if not isinstance(instances, list) or not instances:
+        return Reply.vertex_error(400, "instances: must be a non-empty list.")
+    if len(instances) > limit:
+        message = f"{found['model']} takes at most {limit} instances a request."
+        return Reply.vertex_error(400, message)
+    texts: list[str] = []
+    for number, instance in enumerate(instances):
+        content = instance.get("content") if isinstance(instance, dict) else None
+        if not isinstance(content, str):
+            return Reply.vertex_error(400, f"instances[{number}].content: must be a string.")
+        task_type = instance.get("task_type", "RETRIEVAL_QUERY")
+        if task_type not in _VERTEX_TASK_TYPES:
+            message = f"instances[{number}].task_type: unknown task type {task_type!r}."
+            return Reply.vertex_error(400, message)
+        texts.append(content)
+    parameters = payload.get("parameters", {})
+    if not isinstance(parameters, dict):
+        return Reply.vertex_error(400, "parameters: must be an object.")
+    dimensions = parameters.get("outputDimensionality", DEFAULT_EMBEDDING_DIMENSIONS)
+    if not _is_dimensions(dimensions):
+        return Reply.vertex_error(400, f"Invalid outputDimensionality: {dimensions!r}.")
+    if not isinstance(parameters.get("autoTruncate", True), bool):
+        return Reply.vertex_error(400, "parameters.autoTruncate: must be a boolean.")
+    return Reply.vertex_embeddings([embedding_for(text, dimensions) for text in texts], texts=texts)
 
 
 def _is_dimensions(value: object) -> bool:

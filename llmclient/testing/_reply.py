@@ -1,6 +1,6 @@
 """The :class:`~llmclient.testing.Reply` class: the bytes of one response, how they are framed,
 and the faults to deliver them with. The replies of each dialect are built from the data of
-:mod:`._openai`, :mod:`._anthropic`, :mod:`._gemini` and :mod:`._bedrock`."""
+:mod:`._openai`, :mod:`._anthropic`, :mod:`._gemini`, :mod:`._bedrock` and :mod:`._vertex`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from . import _anthropic, _bedrock, _gemini, _openai
+from . import _anthropic, _bedrock, _gemini, _openai, _vertex
 from ._anthropic import AUTO, DEFAULT_ANTHROPIC_MODEL
 from ._bedrock import TITAN_EMBEDDING_MODEL
 from ._gemini import DEFAULT_GEMINI_MODEL
@@ -566,6 +566,44 @@ class Reply:
         "modelName", "providerName", ...}]}``, in one page (Bedrock does not page it).
         ``faults`` as in :meth:`sse`."""
         body = _bedrock.models(ids, region=region)
+        return cls.json(body, headers=headers, **faults)
+
+    @classmethod
+    def vertex_error(
+        cls,
+        status: int,
+        message: str = "Simulated error from llmclient.testing",
+        *,
+        grpc_status: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A Vertex AI error reply, in Google's shape for every model behind Vertex (Claude's
+        too): ``{"error": {"code", "message", "status"}}``.
+
+        ``grpc_status`` defaults to Google's name for ``status`` (``UNAUTHENTICATED`` for 401,
+        ``PERMISSION_DENIED`` for 403, ``RESOURCE_EXHAUSTED`` for 429, ...). ``faults`` as in
+        :meth:`sse`.
+        """
+        return cls.gemini_error(status, message, grpc_status=grpc_status, headers=headers, **faults)
+
+    @classmethod
+    def vertex_embeddings(
+        cls,
+        vectors: Sequence[Sequence[float]],
+        *,
+        texts: Sequence[str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **faults: Any,
+    ) -> Reply:
+        """A Vertex AI ``:predict`` embeddings answer holding ``vectors`` in order:
+        ``{"predictions": [{"embeddings": {"values": [...], "statistics": {"token_count",
+        "truncated"}}}], "metadata": {"billableCharacterCount"}}``.
+
+        ``texts``, one per vector, give each ``token_count`` (words) and the billable
+        characters; without them both are 0. ``faults`` as in :meth:`sse`.
+        """
+        body = _vertex.embeddings(vectors, texts=texts)
         return cls.json(body, headers=headers, **faults)
 
     @classmethod

@@ -1,5 +1,6 @@
 """Which default answer a request gets when no reply is queued, by its method and path; a
-path the server does not know is a 404 in OpenAI's shape (in Bedrock's under Bedrock's paths)."""
+path the server does not know is a 404 in OpenAI's shape (in Bedrock's under Bedrock's paths,
+in Google's under Vertex AI's)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit
 from . import _chat, _embeddings, _models
 from ._reply import Reply
 from ._request import Defaults, RecordedRequest
+from ._vertex import VERTEX_MODEL_PATH, VERTEX_PATH
 
 _Route = Callable[[RecordedRequest, Defaults], Reply]
 
@@ -45,6 +47,17 @@ _PATTERN_ROUTES: list[tuple[str, re.Pattern[str], _Route]] = [
 """Default answers for paths with a variable part (a model name), tried after ``_ROUTES``."""
 
 
+_VERTEX_ROUTES: dict[tuple[str, str, str], _Route] = {
+    ("POST", "google", "generateContent"): _chat.answer_gemini,
+    ("POST", "google", "streamGenerateContent"): _chat.answer_gemini,
+    ("POST", "google", "predict"): _embeddings.answer_vertex,
+    ("POST", "anthropic", "rawPredict"): _chat.answer_vertex_anthropic,
+    ("POST", "anthropic", "streamRawPredict"): _chat.answer_vertex_anthropic,
+}
+"""Vertex AI's answers by (method, publisher, the model's method), for the paths under a
+project's location, which no other route answers."""
+
+
 def default_reply(request: RecordedRequest, server: Defaults) -> Reply:
     """The answer ``server`` gives ``request`` when nothing is queued."""
     route = _find_route(request.method, urlsplit(request.path).path)
@@ -52,6 +65,11 @@ def default_reply(request: RecordedRequest, server: Defaults) -> Reply:
 
 
 def _find_route(method: str, path: str) -> _Route | None:
+    if VERTEX_PATH.fullmatch(path):
+        found = VERTEX_MODEL_PATH.fullmatch(path)
+        if found is None:
+            return None
+        return _VERTEX_ROUTES.get((method, found["publisher"], found["method"]))
     route = _ROUTES.get((method, path))
     if route is None:
         for route_method, pattern, answer in _PATTERN_ROUTES:
@@ -65,4 +83,6 @@ def _answer_unknown(request: RecordedRequest) -> Reply:
     message = f"Invalid URL ({request.method} {path})"
     if BEDROCK_PATH.fullmatch(path):
         return Reply.bedrock_error(404, message, error_type="UnknownOperationException")
+    if VERTEX_PATH.fullmatch(path):
+        return Reply.vertex_error(404, message)
     return Reply.error(404, message, error_type="invalid_request_error")

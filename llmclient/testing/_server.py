@@ -14,12 +14,15 @@ from collections import deque
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 from .._core.sigv4 import AwsCredentials
 from . import _aws_auth
+from ._google_auth import TOKEN_PATH, GoogleTokens
 from ._reply import Reply, body_writes
 from ._request import RecordedRequest
 from ._routes import default_reply
+from ._service_account import new_service_account
 
 DEFAULT_TEXT = (
     "Once upon a time, in a small town by the sea, there lived a lighthouse keeper named Ada "
@@ -186,6 +189,19 @@ class LocalServer:
     carry ``Authorization: Bearer <token>``; any other gets Bedrock's 403
     (``UnrecognizedClientException`` or ``InvalidSignatureException``) and leaves the queue
     as it is.
+
+    Its token endpoint, :attr:`token_url`, grants Google access tokens as Google's OAuth
+    endpoint does, to a service account's signed JWT or an authorized user's refresh token:
+    ``"ya29.local-1"``, ``"ya29.local-2"``, ... (:attr:`issued_tokens`), each valid for
+    :attr:`token_lifetime` seconds. A JWT must be RS256, name its issuer, Google's token URL
+    (or this one) as its audience and a scope, and live at most an hour; one from an account
+    made by :meth:`service_account_info` must also verify with that account's key. The
+    endpoint answers before the queue, which it leaves as it is, and records its requests in
+    :attr:`token_requests`, not in :attr:`requests`.
+    ``google_tokens=True`` makes each request to a Vertex AI path (``.../projects/{project}/
+    locations/{location}/...``) carry ``Authorization: Bearer <token>`` with a token issued
+    here and not yet expired; any other gets Vertex's 401 (``UNAUTHENTICATED``) and leaves
+    the queue as it is.
     """
 
     def __init__(
@@ -195,9 +211,15 @@ class LocalServer:
         stream_delay: float = 0.0,
         port: int = 0,
         aws_credentials: tuple[str, str] | None = None,
+        google_tokens: bool = False,
     ) -> None:
         self.default_text = default_text
         self.stream_delay = stream_delay
+        self.token_lifetime = 3600
+        """How many seconds each token issued from now on is valid for (its ``expires_in``)."""
+        self._google_tokens = google_tokens
+        self._tokens = GoogleTokens()
+        self._token_requests: list[RecordedRequest] = []
         self._aws_credentials = (
             None if aws_credentials is None else AwsCredentials(*aws_credentials)
         )
@@ -276,6 +298,40 @@ class LocalServer:
         """``url + "/v1"``: the base URL to give an OpenAI-style client."""
         return f"{self.url}/v1"
 
+    @property
+    def token_url(self) -> str:
+        """``url + "/token"``: the token endpoint, for a Google credential's ``token_uri``."""
+        return self.url + TOKEN_PATH
+
+    # Google's tokens
+
+    def service_account_info(self, *, project_id: str = "local-project") -> dict[str, str]:
+        """A new service account's key file, as a dict, whose ``token_uri`` is
+        :attr:`token_url` (see :func:`~llmclient.testing.service_account_info`); the token
+        endpoint refuses the account's JWTs unless they verify with its key.
+
+        Raises ``ImportError`` when neither ``cryptography`` nor ``rsa`` is installed.
+        """
+        info, public_key = new_service_account(self.token_url, project_id=project_id)
+        self._tokens.trust(info["client_email"], public_key)
+        return info
+
+    @property
+    def issued_tokens(self) -> list[str]:
+        """The access tokens the token endpoint has issued, oldest first (a copy)."""
+        return self._tokens.issued
+
+    @property
+    def token_requests(self) -> list[RecordedRequest]:
+        """The requests the token endpoint has received, oldest first (a copy)."""
+        with self._lock:
+            return list(self._token_requests)
+
+    def expire_tokens(self) -> None:
+        """Make every token issued so far expired now: with ``google_tokens=True`` the next
+        request that carries one gets a 401, as after a token's hour has passed."""
+        self._tokens.expire()
+
     # scripting and recording
 
     def enqueue(self, *replies: Reply) -> None:
@@ -287,11 +343,13 @@ class LocalServer:
             self._replies.extend(replies)
 
     def reset(self) -> None:
-        """Drop the queued replies and forget the recorded requests."""
+        """Drop the queued replies and forget the recorded requests (the token endpoint's
+        too); the tokens issued stay valid."""
         with self._lock:
             self._replies.clear()
             self._head_served = 0
             self._requests.clear()
+            self._token_requests.clear()
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -312,9 +370,15 @@ class LocalServer:
             return self._recorded.wait_for(lambda: len(self._requests) >= count, timeout)
 
     def _reply_for(self, request: RecordedRequest) -> Reply:
-        """Record ``request`` and choose its reply: a refusal of its authentication, the
-        queue's head, or the default answer."""
+        """Record ``request`` and choose its reply: the token endpoint's, a refusal of its
+        authentication, the queue's head, or the default answer."""
+        if request.method == "POST" and urlsplit(request.path).path == TOKEN_PATH:
+            with self._lock:
+                self._token_requests.append(request)
+            return self._tokens.answer(request, self.token_lifetime)
         refused = _aws_auth.refusal(request, self._aws_credentials)
+        if refused is None and self._google_tokens:
+            refused = self._tokens.refusal(request)
         with self._lock:
             self._requests.append(request)
             self._recorded.notify_all()
