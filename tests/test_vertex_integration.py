@@ -1,0 +1,111 @@
+"""Vertex AI through the real HTTP path, on both facades, against the local server's Vertex
+paths: Gemini and Claude, streamed and not, embeddings, and the credentials that sign them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from conftest import Facade, text_of
+
+from llmclient import InvalidRequestError
+from llmclient.testing import LocalServer, Reply, anthropic_thinking, anthropic_tool_use
+
+GEMINI = "vertex/gemini-2.5-flash"
+CLAUDE = "vertex/claude-sonnet-4-5@20250929"
+HELLO = [{"role": "user", "content": "Tell me a story"}]
+TOKEN = "ya29.given-by-the-caller"
+PROJECT = "local-project"
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+
+
+@pytest.fixture(autouse=True)
+def _vertex_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", PROJECT)
+    monkeypatch.setenv("GOOGLE_CLOUD_LOCATION", "us-east5")
+
+
+def make_client(facade: Facade, server: LocalServer, **kwargs: Any) -> Any:
+    kwargs.setdefault("api_key", TOKEN)
+    return facade.client(base_url=server.url, **kwargs)
+
+
+def test_gemini_streams_from_the_google_publisher(facade: Facade, server: LocalServer) -> None:
+    chunks = list(make_client(facade, server).chat_stream(GEMINI, HELLO))
+    assert text_of(chunks) == server.default_text
+    request = server.requests[0]
+    assert request.path == (
+        f"/v1/projects/{PROJECT}/locations/us-east5/publishers/google/models/"
+        "gemini-2.5-flash:streamGenerateContent?alt=sse"
+    )
+    assert request.headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_gemini_answers_a_whole_chat(facade: Facade, server: LocalServer) -> None:
+    answer = make_client(facade, server).chat(GEMINI, HELLO, temperature=0.2)
+    assert answer.choices[0].message.content == server.default_text
+    assert server.requests[0].json()["generationConfig"] == {"temperature": 0.2}
+
+
+def test_claude_streams_from_the_anthropic_publisher(facade: Facade, server: LocalServer) -> None:
+    chunks = list(make_client(facade, server).chat_stream(CLAUDE, HELLO, max_tokens=50))
+    assert text_of(chunks) == server.default_text
+    request = server.requests[0]
+    assert request.path.endswith(
+        "publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict"
+    )
+    body = request.json()
+    assert body["anthropic_version"] == "vertex-2023-10-16"
+    assert "model" not in body
+    assert chunks[-1].usage is not None
+
+
+def test_a_claude_tool_loop_with_thinking_round_trips(facade: Facade, server: LocalServer) -> None:
+    content = [
+        anthropic_thinking("Weather needed.", "sig-1"),
+        anthropic_tool_use("get_weather", {"city": "Oslo"}, id="toolu_1"),
+    ]
+    server.enqueue(Reply.anthropic_message(content=content), Reply.anthropic_message("Sunny."))
+    client = make_client(facade, server)
+    first = client.chat(CLAUDE, HELLO, tools=[WEATHER_TOOL], reasoning_effort="low")
+    message = first.choices[0].message
+    assert message.tool_calls is not None
+    followup = [*HELLO, message, {"role": "tool", "tool_call_id": "toolu_1", "content": "sun"}]
+    answer = client.chat(CLAUDE, followup, tools=[WEATHER_TOOL], reasoning_effort="low")
+    assert answer.choices[0].message.content == "Sunny."
+    sent = server.requests[1].json()["messages"][1]["content"]
+    assert sent[0] == {"type": "thinking", "thinking": "Weather needed.", "signature": "sig-1"}
+    assert sent[1]["type"] == "tool_use"
+
+
+def test_embeddings_predict_on_vertex(facade: Facade, server: LocalServer) -> None:
+    result = make_client(facade, server).embed(
+        "vertex/text-embedding-005", ["a", "bb"], dimensions=4
+    )
+    assert [len(item.embedding) for item in result.data] == [4, 4]
+    assert server.requests[0].path.endswith("models/text-embedding-005:predict")
+    assert json.loads(server.requests[0].body)["parameters"] == {"outputDimensionality": 4}
+
+
+def test_a_vertex_error_is_typed(facade: Facade, server: LocalServer) -> None:
+    from llmclient import PermissionDeniedError
+
+    server.enqueue(Reply.vertex_error(403, "Permission denied on resource project."))
+    with pytest.raises(PermissionDeniedError, match="Permission denied"):
+        make_client(facade, server, max_retries=0).chat(GEMINI, HELLO)
+
+
+def test_no_project_is_an_input_error_before_any_request(
+    facade: Facade, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT")
+    with pytest.raises(InvalidRequestError, match="GOOGLE_CLOUD_PROJECT"):
+        make_client(facade, server).chat(GEMINI, HELLO)
+    assert server.request_count == 0
