@@ -254,15 +254,19 @@ def partial_args_text(writer: ArgumentsWriter, call: Mapping[str, Any], where: s
     """The text ``call``'s ``partialArgs`` add to its arguments, and its ``args`` (each key
     written whole, as a step of its own) if it has any.
 
-    Raises ``FieldError`` for a ``PartialArg`` that is not an object with a ``jsonPath`` and
-    one of ``stringValue``, ``numberValue``, ``boolValue`` or ``nullValue``.
+    Raises ``FieldError``, naming the step, for a ``PartialArg`` that is not an object with a
+    ``jsonPath`` and one of ``stringValue``, ``numberValue``, ``boolValue`` or ``nullValue``,
+    and for a step the writer refuses.
     """
     out: list[str] = []
     args = call.get("args")
     if args:
         if not isinstance(args, Mapping):
             raise FieldError(f"{where}.args", "an object", args)
-        out.extend(writer.feed(_key_path(key), value) for key, value in args.items())
+        out.extend(
+            _fed(writer, _key_path(key), value, False, f"{where}.args")
+            for key, value in args.items()
+        )
     steps = call.get("partialArgs")
     if steps is None:
         return "".join(out)
@@ -275,8 +279,15 @@ def partial_args_text(writer: ArgumentsWriter, call: Mapping[str, Any], where: s
         path = step.get("jsonPath")
         if not isinstance(path, str):
             raise FieldError(f"{at}.jsonPath", "a string", path)
-        out.append(writer.feed(path, _value_of(step, at), step.get("willContinue") is True))
+        out.append(_fed(writer, path, _value_of(step, at), step.get("willContinue") is True, at))
     return "".join(out)
+
+
+def _fed(writer: ArgumentsWriter, path: str, value: Any, more: bool, at: str) -> str:
+    try:
+        return writer.feed(path, value, more)
+    except FieldError as exc:
+        raise FieldError.at_path(f"{at}: {exc}") from None
 
 
 def _value_of(step: Mapping[str, Any], at: str) -> Any:

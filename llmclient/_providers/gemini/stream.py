@@ -166,11 +166,11 @@ class GeminiStream:
         first = index not in self._seen
         self._seen.add(index)
         parts = CandidateParts(candidate, where, streamed=True)
-        tool_calls = [
-            delta
-            for delta in (self._tool_call(index, *call) for call in parts.calls)
-            if delta is not None
-        ]
+        tool_calls: list[ToolCallDelta] = []
+        for call, call_state, at in parts.calls:
+            tool_call = self._tool_call(index, call, call_state, at)
+            if tool_call is not None:  # None: a part that keeps a streamed call alive
+                tool_calls.append(tool_call)
         reason = optional_str(candidate.get("finishReason"), f"{where}.finishReason")
         finish = None
         if reason:
