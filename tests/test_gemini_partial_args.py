@@ -456,6 +456,18 @@ def test_the_signature_on_the_first_part_is_the_calls_provider_state() -> None:
     assert message.provider_state is None
 
 
+def test_a_signature_on_a_later_part_goes_on_the_same_call() -> None:
+    parts = call_parts("f", {"a": 1})
+    parts.insert(2, {"functionCall": {"willContinue": True}, "thoughtSignature": SIGNATURE})
+    chunks, _ = translated(events_of(parts))
+    signed = [d for d in tool_deltas(chunks) if d.provider_state is not None]
+    assert [(d.index, d.function) for d in signed] == [(0, None)]
+    calls = accumulate(chunks).choices[0].message.tool_calls
+    assert calls is not None
+    assert len(calls) == 1
+    assert calls[0].provider_state == ProviderState("gemini", {"thoughtSignature": SIGNATURE})
+
+
 def test_keep_alive_parts_add_no_chunk() -> None:
     first = {"functionCall": {"name": "f", "willContinue": True}}
     keep_alive = {"functionCall": {"willContinue": True}}
