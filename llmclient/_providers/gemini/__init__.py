@@ -6,12 +6,15 @@ tool calls and tool results ``functionCall`` / ``functionResponse`` parts; param
 A parameter Gemini has no field for is an ``InvalidRequestError`` naming it, never dropped.
 
 Answers: text parts become ``content``, ``thought`` parts ``reasoning_content`` and
-``functionCall`` parts tool calls with generated ids; ``finishReason`` maps onto OpenAI's
-finish reasons and ``usageMetadata`` onto :class:`~llmclient.types.Usage`. A Gemini stream has
-no ``[DONE]``: it ends with a candidate that has a ``finishReason``. Nothing here does I/O.
+``functionCall`` parts tool calls with generated ids (in a stream, a call's arguments may come
+in pieces, ``partialArgs``, joined into JSON text as they come); ``finishReason`` maps onto
+OpenAI's finish reasons and ``usageMetadata`` onto :class:`~llmclient.types.Usage`. A Gemini
+stream has no ``[DONE]``: it ends with a candidate that has a ``finishReason``. Nothing here
+does I/O.
 
 Its modules: :mod:`.request` (the body), :mod:`.messages` (messages as contents),
-:mod:`.answer` (whole answers), :mod:`.stream` (stream events as chunks), :mod:`.errors`,
+:mod:`.answer` (whole answers), :mod:`.stream` (stream events as chunks),
+:mod:`.partial_args` (streamed call arguments as JSON text), :mod:`.errors`,
 :mod:`.embeddings` and :mod:`.models`.
 """
 

@@ -29,6 +29,7 @@ from ...types import (
 from .._common import answer_object
 from .errors import status_error
 from .messages import SIGNATURE
+from .partial_args import streams_arguments
 
 #: Gemini's finish reasons as OpenAI's; any other is passed on in lower case.
 FINISH_REASONS: Mapping[str, str] = {
@@ -107,16 +108,21 @@ class CallIds:
 
 class CandidateParts:
     """What a candidate's parts say: text, thought text, function calls with their
-    signatures, and the signature of its other parts (the last one counts)."""
+    signatures and places, and the signature of its other parts (the last one counts).
+
+    In a whole answer each call has a name and its whole ``args``; a ``streamed`` candidate's
+    calls may be pieces of calls whose arguments stream (``partialArgs``), for the stream to
+    join.
+    """
 
     __slots__ = ("calls", "signature", "text", "thought")
 
-    def __init__(self, candidate: Mapping[str, Any], where: str) -> None:
+    def __init__(self, candidate: Mapping[str, Any], where: str, *, streamed: bool = False) -> None:
         content = candidate.get("content")
         parts = content.get("parts") if isinstance(content, Mapping) else None
         texts: list[str] = []
         thoughts: list[str] = []
-        self.calls: list[tuple[Mapping[str, Any], ProviderState | None]] = []
+        self.calls: list[tuple[Mapping[str, Any], ProviderState | None, str]] = []
         self.signature: ProviderState | None = None
         for number, part in enumerate(parts or ()):
             at = f"{where}.content.parts[{number}]"
@@ -126,9 +132,12 @@ class CandidateParts:
             state = None if signature is None else ProviderState("gemini", {SIGNATURE: signature})
             call = part.get("functionCall")
             if call is not None:
-                if not isinstance(call, Mapping) or not isinstance(call.get("name"), str):
-                    raise FieldError(f"{at}.functionCall", "an object with a 'name'", call)
-                self.calls.append((call, state))
+                at = f"{at}.functionCall"
+                if not streamed:
+                    _check_whole_call(call, at)
+                elif not isinstance(call, Mapping):  # the stream checks the rest as it joins
+                    raise FieldError(at, "an object", call)
+                self.calls.append((call, state, at))
                 continue
             text = optional_str(part.get("text"), f"{at}.text")
             if text:
@@ -137,6 +146,15 @@ class CandidateParts:
                 self.signature = state
         self.text = "".join(texts) or None
         self.thought = "".join(thoughts) or None
+
+
+def _check_whole_call(call: Any, at: str) -> None:
+    if not isinstance(call, Mapping) or not isinstance(call.get("name"), str):
+        raise FieldError(at, "an object with a 'name'", call)
+    if streams_arguments(call):
+        raise FieldError.at_path(
+            f"{at} streams its arguments (partialArgs, willContinue), which only a stream does"
+        )
 
 
 def candidate_index(candidate: Any, where: str) -> int:
@@ -194,7 +212,7 @@ def completion_from(payload: Mapping[str, Any], model: str) -> ChatCompletion:
             ToolCall(
                 ids.next(call), FunctionCall(call["name"], arguments_of(call)), "function", state
             )
-            for call, state in parts.calls
+            for call, state, _ in parts.calls
         ]
         reason = optional_str(candidate.get("finishReason"), f"{where}.finishReason")
         choices.append(

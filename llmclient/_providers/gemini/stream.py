@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..._core.call import ChatCall
-from ..._core.convert import optional_str
+from ..._core.convert import FieldError, optional_str
 from ...errors import DecodeError
 from ...types import (
     ChatCompletionChunk,
@@ -31,6 +31,7 @@ from .answer import (
     usage_from,
 )
 from .errors import status_error
+from .partial_args import ArgumentsWriter, partial_args_text, streams_arguments
 
 
 def new_stream(call: ChatCall) -> GeminiStream:
@@ -50,7 +51,11 @@ class GeminiStream:
     """One ``streamGenerateContent?alt=sse`` stream: each event is a partial answer.
 
     Each event becomes one chunk with a choice per candidate that said something; the first
-    delta of a candidate carries ``role: "assistant"``. The stream is finished once every
+    delta of a candidate carries ``role: "assistant"``. A function call comes whole, as one
+    tool-call delta, or with its arguments streaming (``partialArgs``, Vertex AI's
+    ``streamFunctionCallArguments``): its first part opens the tool call (id, name, empty
+    arguments), the next parts add argument text, and the part without ``willContinue`` (or
+    the candidate's ``finishReason``) closes the JSON. The stream is finished once every
     candidate has a ``finishReason``; with ``include_usage``, a last chunk with no choices
     then carries the usage (Gemini repeats running totals on every event; the last counts).
     """
@@ -66,6 +71,7 @@ class GeminiStream:
         "_model",
         "_n",
         "_seen",
+        "_streaming",
         "_usage",
         "finished",
         "provider",
@@ -84,6 +90,7 @@ class GeminiStream:
         self._seen: set[int] = set()
         self._done: set[int] = set()
         self._calls: dict[int, int] = {}  # tool calls so far, per candidate
+        self._streaming: dict[int, _StreamedCall] = {}  # a call still streaming, per candidate
         self._usage: Mapping[str, Any] | None = None
 
     def translate(self, event: str, data: str, out: list[ChatCompletionChunk]) -> None:
@@ -158,11 +165,18 @@ class GeminiStream:
         index = candidate_index(candidate, where)
         first = index not in self._seen
         self._seen.add(index)
-        parts = CandidateParts(candidate, where)
-        tool_calls = [self._tool_call(index, call, state) for call, state in parts.calls] or None
+        parts = CandidateParts(candidate, where, streamed=True)
+        tool_calls: list[ToolCallDelta] = []
+        for call, call_state, at in parts.calls:
+            tool_call = self._tool_call(index, call, call_state, at)
+            if tool_call is not None:  # None: a part that keeps a streamed call alive
+                tool_calls.append(tool_call)
         reason = optional_str(candidate.get("finishReason"), f"{where}.finishReason")
         finish = None
         if reason:
+            streaming = self._streaming.pop(index, None)
+            if streaming is not None:  # the candidate's end ends its call's arguments too
+                tool_calls.append(streaming.delta(streaming.writer.close(), None))
             finish = finish_reason(reason, index in self._calls)
             self._done.add(index)
         logprobs = logprobs_of(candidate)
@@ -172,22 +186,69 @@ class GeminiStream:
         delta = Delta(
             role="assistant" if first else None,
             content=text,
-            tool_calls=tool_calls,
+            tool_calls=tool_calls or None,
             reasoning_content=thought,
             provider_state=state,
         )
         return ChunkChoice(index=index, delta=delta, finish_reason=finish, logprobs=logprobs)
 
     def _tool_call(
-        self, index: int, call: Mapping[str, Any], state: ProviderState | None
-    ) -> ToolCallDelta:
-        # Gemini sends each call whole, once: it is one delta with the next index.
-        number = self._calls.get(index, 0)
-        self._calls[index] = number + 1
+        self, index: int, call: Mapping[str, Any], state: ProviderState | None, where: str
+    ) -> ToolCallDelta | None:
+        streaming = self._streaming.get(index)
+        call_id = None
+        if streaming is None:
+            name = call.get("name")
+            if not isinstance(name, str):
+                raise FieldError(where, "an object with a 'name'", call)
+            number = self._calls.get(index, 0)
+            self._calls[index] = number + 1
+            call_id = self._ids.next(call)
+            if not streams_arguments(call):
+                # Most calls come whole, once: one delta with the next index.
+                return ToolCallDelta(
+                    index=number,
+                    id=call_id,
+                    type="function",
+                    function=FunctionCallDelta(name=name, arguments=arguments_of(call)),
+                    provider_state=state,
+                )
+            streaming = self._streaming[index] = _StreamedCall(number, name)
+        elif call.get("name") and call.get("name") != streaming.name:
+            # While a call goes on (willContinue), each functionCall part is its next piece.
+            raise FieldError.at_path(
+                f"{where} names {call.get('name')!r} while the call to {streaming.name!r} goes on"
+            )
+        arguments = partial_args_text(streaming.writer, call, where)
+        if call.get("willContinue") is not True:
+            del self._streaming[index]
+            arguments += streaming.writer.close()
+        if call_id is not None:
+            return ToolCallDelta(
+                index=streaming.number,
+                id=call_id,
+                type="function",
+                function=FunctionCallDelta(name=streaming.name, arguments=arguments),
+                provider_state=state,
+            )
+        return streaming.delta(arguments, state) if arguments or state else None
+
+
+class _StreamedCall:
+    """A call whose arguments are streaming: its index among the candidate's calls, its name
+    and its arguments' JSON so far."""
+
+    __slots__ = ("name", "number", "writer")
+
+    def __init__(self, number: int, name: str) -> None:
+        self.number = number
+        self.name = name
+        self.writer = ArgumentsWriter()
+
+    def delta(self, arguments: str, state: ProviderState | None) -> ToolCallDelta:
+        """The delta of more of the call: argument text, a signature."""
         return ToolCallDelta(
-            index=number,
-            id=self._ids.next(call),
-            type="function",
-            function=FunctionCallDelta(name=call["name"], arguments=arguments_of(call)),
+            index=self.number,
+            function=FunctionCallDelta(arguments=arguments) if arguments else None,
             provider_state=state,
         )
