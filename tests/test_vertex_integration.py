@@ -109,3 +109,46 @@ def test_no_project_is_an_input_error_before_any_request(
     with pytest.raises(InvalidRequestError, match="GOOGLE_CLOUD_PROJECT"):
         make_client(facade, server).chat(GEMINI, HELLO)
     assert server.request_count == 0
+
+
+def test_streamed_function_call_arguments_join_into_the_calls_json(
+    facade: Facade, server: LocalServer
+) -> None:
+    from llmclient.testing import gemini_chunk
+
+    def step(path: str, value: str, more: bool = False) -> dict[str, Any]:
+        partial: dict[str, Any] = {"jsonPath": path, "stringValue": value}
+        if more:
+            partial["willContinue"] = True
+        return {"functionCall": {"partialArgs": [partial], "willContinue": True}}
+
+    parts = [
+        {"functionCall": {"name": "get_weather", "willContinue": True}, "thoughtSignature": "c2ln"},
+        step("$.city", "Par", more=True),
+        step("$.city", "is"),
+        {"functionCall": {"willContinue": True}},
+        {
+            "functionCall": {
+                "partialArgs": [{"jsonPath": "$.days", "numberValue": 3}],
+                "willContinue": True,
+            }
+        },
+        {"functionCall": {}},
+    ]
+    events = [gemini_chunk(parts=[part]) for part in parts]
+    events.append(gemini_chunk(finish_reason="STOP", usage={"promptTokenCount": 5}))
+    server.enqueue(Reply.sse(events, done=False))
+    stream = make_client(facade, server).chat_stream(GEMINI, HELLO, tools=[WEATHER_TOOL])
+    chunks = list(stream)
+    calls = stream.final_completion().choices[0].message.tool_calls or []
+    assert [(c.function.name, json.loads(c.function.arguments)) for c in calls] == [
+        ("get_weather", {"city": "Paris", "days": 3})
+    ]
+    pieces = [
+        call.function.arguments
+        for chunk in chunks
+        for choice in chunk.choices
+        for call in choice.delta.tool_calls or ()
+        if call.function and call.function.arguments
+    ]
+    assert len(pieces) > 2
