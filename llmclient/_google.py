@@ -12,6 +12,7 @@ The I/O side of Google Cloud. With the ``vertex`` extra installed (google-auth),
   (never on an event loop), one refresh at a time.
 - :func:`google_credentials` / :func:`agoogle_credentials`: the credentials and their project,
   kept per scopes and environment (:func:`clear_cache`).
+- :class:`MetadataServer`: asked here when google-auth cannot ask it (without ``requests``).
 
 ``import llmclient`` does not load this module, nor google-auth: a dialect imports it when it
 makes its auth.
@@ -302,7 +303,8 @@ def google_credentials(
     In order: the file ``GOOGLE_APPLICATION_CREDENTIALS`` names (a service account key, user
     credentials, or another kind google-auth reads), gcloud's file (``gcloud auth
     application-default login``), the metadata server (Compute Engine, Cloud Run, GKE). The
-    project is ``GOOGLE_CLOUD_PROJECT`` when set, else the credentials' own. The credentials
+    project is ``GOOGLE_CLOUD_PROJECT`` (or the older ``GCLOUD_PROJECT``) when set, else the
+    credentials' own (a service account key's, gcloud's, the metadata server's). The credentials
     are kept per scopes and the variables that choose them, so later calls read no file; a
     search that found nothing stands for :data:`NOTHING_FOUND_TTL` seconds (it may have
     waited on a metadata server that is not there). It blocks while it reads files and asks

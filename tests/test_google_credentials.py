@@ -13,6 +13,8 @@ import asyncio
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import traceback
@@ -182,6 +184,16 @@ def service_account_file(
 
 
 @pytest.fixture
+def user_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, user_token_uri: str) -> Path:
+    """User credentials (``gcloud auth application-default login`` writes them) whose token
+    endpoint is the local server, named by GOOGLE_APPLICATION_CREDENTIALS."""
+    info = authorized_user_info(user_token_uri, quota_project_id="billing-1")
+    path = write_json(tmp_path / "user.json", info)
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
+    return path
+
+
+@pytest.fixture
 def tokens(service_account_file: Path) -> GoogleTokens:
     found, _project = google_credentials()
     return found
@@ -239,10 +251,8 @@ def test_service_account_token_is_a_jwt_bearer_grant(
 
 
 def test_authorized_user_file_refreshes_with_its_refresh_token(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, server: LocalServer, user_token_uri: str
+    user_file: Path, server: LocalServer
 ) -> None:
-    info = authorized_user_info(user_token_uri, quota_project_id="billing-1")
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(write_json(tmp_path / "u.json", info)))
     tokens, project = google_credentials()
     assert project is None
     assert tokens.describe().startswith("authorized user, from GOOGLE_APPLICATION_CREDENTIALS=")
@@ -387,6 +397,12 @@ def test_without_google_auth_the_extra_is_named(
     assert str(caught.value) == MISSING_EXTRA
     assert "pip install 'llmclient[vertex]'" in MISSING_EXTRA
     assert "api_keys={'vertex': ...}" in MISSING_EXTRA
+
+
+def test_the_module_loads_google_auth_only_when_asked() -> None:
+    code = "import sys, llmclient._google; print('google.auth' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 @pytest.mark.parametrize("library", ["asyncio", "trio"])
@@ -652,44 +668,32 @@ def unauthorized_until(token: str, seen: list[str]) -> Callable[..., httpx.Respo
     return api
 
 
-def test_a_401_gets_one_refresh_and_one_resend(tokens: GoogleTokens, server: LocalServer) -> None:
-    seen: list[str] = []
-    server.enqueue(token_reply("tok-1"), token_reply("tok-2"))
-    transport = httpx.MockTransport(unauthorized_until("tok-2", seen))
-    with httpx.Client(transport=transport, auth=BearerTokenAuth(tokens)) as client:
-        response = client.post(API, json={})
-    assert response.status_code == 200
-    assert seen == ["Bearer tok-1", "Bearer tok-2"]
-    assert server.request_count == 2
-
-
-def test_a_401_gets_one_refresh_and_one_resend_async(
-    tokens: GoogleTokens, server: LocalServer
-) -> None:
-    seen: list[str] = []
-    server.enqueue(token_reply("tok-1"), token_reply("tok-2"))
-    api = unauthorized_until("tok-2", seen)
+def post(tokens: GoogleTokens, api: Callable[[httpx.Request], httpx.Response], client: str) -> int:
+    """The status of one request through BearerTokenAuth, on the blocking client or the async
+    client on asyncio or trio."""
+    auth = BearerTokenAuth(tokens)
+    if client == "sync":
+        with httpx.Client(transport=httpx.MockTransport(api), auth=auth) as http:
+            return http.post(API, json={}).status_code
 
     async def handler(request: httpx.Request) -> httpx.Response:
         return api(request)
 
-    async def main() -> httpx.Response:
-        transport = httpx.MockTransport(handler)
-        async with httpx.AsyncClient(transport=transport, auth=BearerTokenAuth(tokens)) as client:
-            return await client.post(API, json={})
+    async def main() -> int:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler), auth=auth) as http:
+            return (await http.post(API, json={})).status_code
 
-    assert asyncio.run(main()).status_code == 200
-    assert seen == ["Bearer tok-1", "Bearer tok-2"]
-    assert server.request_count == 2
+    return run_on(client, main)
 
 
-def test_a_second_401_is_the_answer(tokens: GoogleTokens, server: LocalServer) -> None:
+@pytest.mark.parametrize("client", ["sync", "asyncio", "trio"])
+@pytest.mark.parametrize(("accepted", "status"), [("tok-2", 200), ("tok-3", 401)])
+def test_a_401_gets_one_refresh_and_one_resend(
+    tokens: GoogleTokens, server: LocalServer, client: str, accepted: str, status: int
+) -> None:
     seen: list[str] = []
     server.enqueue(token_reply("tok-1"), token_reply("tok-2"))
-    transport = httpx.MockTransport(unauthorized_until("tok-3", seen))
-    with httpx.Client(transport=transport, auth=BearerTokenAuth(tokens)) as client:
-        response = client.post(API, json={})
-    assert response.status_code == 401
+    assert post(tokens, unauthorized_until(accepted, seen), client) == status
     assert seen == ["Bearer tok-1", "Bearer tok-2"]
     assert server.request_count == 2
 
@@ -713,10 +717,8 @@ def test_a_refused_service_account_is_typed_without_secrets(
 
 
 def test_a_refused_user_is_typed_and_an_echoed_secret_hidden(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, server: LocalServer, user_token_uri: str
+    user_file: Path, server: LocalServer
 ) -> None:
-    info = authorized_user_info(user_token_uri)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(write_json(tmp_path / "u.json", info)))
     tokens, _project = google_credentials()
     echo = f"Token has been expired or revoked: {REFRESH_TOKEN} (client {CLIENT_SECRET})"
     server.enqueue(Reply.json({"error": "invalid_grant", "error_description": echo}, status=400))
@@ -839,11 +841,7 @@ def test_the_transport_answers_as_google_auth_expects(server: LocalServer) -> No
     assert (request.method, request.body, request.headers["x-test"]) == ("POST", b"a=b", "1")
 
 
-def test_describe_and_repr_hold_no_secret(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, server: LocalServer, user_token_uri: str
-) -> None:
-    info = authorized_user_info(user_token_uri)
-    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(write_json(tmp_path / "u.json", info)))
+def test_describe_and_repr_hold_no_secret(user_file: Path, server: LocalServer) -> None:
     tokens, _project = google_credentials()
     server.enqueue(token_reply("tok-SECRET-1"))
     token = tokens.token()
