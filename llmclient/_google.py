@@ -9,7 +9,8 @@ The I/O side of Google Cloud. With the ``vertex`` extra installed (google-auth),
 - :class:`HttpxRequest`: google-auth's transport interface (``google.auth.transport.Request``)
   over httpx, so that google-auth refreshes without the ``requests`` package.
 - :class:`GoogleTokens`: refreshes google-auth credentials, blocking or in a worker thread
-  (never on an event loop), one refresh at a time.
+  (never on an event loop), one refresh at a time; :meth:`GoogleTokens.bearer_auth` is the
+  auth that all the calls using them share.
 - :func:`google_credentials` / :func:`agoogle_credentials`: the credentials and their project,
   kept per scopes and environment (:func:`clear_cache`).
 - :class:`MetadataServer`: asked here when google-auth cannot ask it (without ``requests``).
@@ -36,7 +37,7 @@ import anyio.to_thread
 import attrs
 import httpx
 
-from ._auth import Token
+from ._auth import BearerTokenAuth, Token
 from ._core.redact import MASK, Secrets, scrub_text
 from .errors import APIConnectionError, APITimeoutError, MissingAPIKeyError
 
@@ -168,6 +169,7 @@ class GoogleTokens:
         self._lock = threading.Lock()
         self._refreshes = 0
         self._last: Token | None = None
+        self._bearer = BearerTokenAuth(self)
 
     def token(self) -> Token:
         """A token fetched now (blocking), and when it expires (``time.time()`` seconds; None
@@ -187,6 +189,12 @@ class GoogleTokens:
             self._last = token
             self._refreshes += 1
             return token
+
+    def bearer_auth(self) -> BearerTokenAuth:
+        """The one ``Authorization: Bearer`` auth over these tokens, for every call that uses
+        them: it keeps the token until it nears its expiry (or gets a 401), where an auth
+        made for each call would fetch a token for each call."""
+        return self._bearer
 
     async def atoken(self) -> Token:
         """:meth:`token` in a worker thread (asyncio or trio): the event loop never waits on

@@ -658,6 +658,25 @@ def test_a_token_near_its_expiry_is_refreshed_before_the_next_request(
     assert server.request_count == 2
 
 
+def test_calls_sharing_the_bearer_auth_share_its_token(
+    tokens: GoogleTokens, server: LocalServer
+) -> None:
+    seen: list[str] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["authorization"])
+        return httpx.Response(200, json={})
+
+    server.enqueue(token_reply("tok-1"), token_reply("tok-2"))
+    assert google_credentials()[0].bearer_auth() is tokens.bearer_auth()
+    for _ in range(2):  # a client, or a call, each time
+        auth = google_credentials()[0].bearer_auth()
+        with httpx.Client(transport=httpx.MockTransport(api), auth=auth) as client:
+            client.post(API, json={})
+    assert seen == ["Bearer tok-1", "Bearer tok-1"]
+    assert server.request_count == 1
+
+
 def unauthorized_until(token: str, seen: list[str]) -> Callable[..., httpx.Response]:
     def api(request: httpx.Request) -> httpx.Response:
         seen.append(request.headers["authorization"])
