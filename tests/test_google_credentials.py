@@ -54,6 +54,9 @@ from llmclient.testing import LocalServer, Reply
 EMAIL = "runner@proj-sa.iam.gserviceaccount.com"
 REFRESH_TOKEN = "1//refresh-SECRET-0123456789"
 CLIENT_SECRET = "client-SECRET-0123456789"
+# Token endpoints of the tests' own, answered from the local server's queue.
+SA_TOKEN_PATH = "/sa/token"
+USER_TOKEN_PATH = "/user/token"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 T = TypeVar("T")
 API = "https://vertex.test/v1/projects/p/locations/l/publishers/google/models/m:generateContent"
@@ -148,7 +151,7 @@ def service_account_info(token_uri: str, private_key: str) -> dict[str, str]:
 def user_token_uri(monkeypatch: pytest.MonkeyPatch, server: LocalServer) -> str:
     """The local server as the token endpoint of user credentials: recent google-auth ignores
     a user file's ``token_uri`` for Google's own, which is moved here."""
-    uri = f"{server.url}/oauth/token"
+    uri = f"{server.url}{USER_TOKEN_PATH}"
     monkeypatch.setattr(google.oauth2.credentials, "_GOOGLE_OAUTH2_TOKEN_ENDPOINT", uri)
     return uri
 
@@ -177,7 +180,7 @@ def service_account_file(
     """A service account key whose token endpoint is the local server, named by
     GOOGLE_APPLICATION_CREDENTIALS."""
     path = write_json(
-        tmp_path / "sa.json", service_account_info(f"{server.url}/token", private_key)
+        tmp_path / "sa.json", service_account_info(f"{server.url}{SA_TOKEN_PATH}", private_key)
     )
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(path))
     return path
@@ -241,7 +244,7 @@ def test_service_account_token_is_a_jwt_bearer_grant(
     assert token.expires_at is not None
     assert before + 3600 - 1 <= token.expires_at <= after + 3600 + 1
     (request,) = server.requests
-    assert (request.method, request.path) == ("POST", "/token")
+    assert (request.method, request.path) == ("POST", SA_TOKEN_PATH)
     assert request.headers["content-type"] == "application/x-www-form-urlencoded"
     grant = form(request.body)
     assert grant["grant_type"] == JWT_BEARER
@@ -260,7 +263,7 @@ def test_authorized_user_file_refreshes_with_its_refresh_token(
     server.enqueue(token_reply("tok-user"))
     assert tokens.token().value == "tok-user"
     (request,) = server.requests
-    assert (request.method, request.path) == ("POST", "/oauth/token")
+    assert (request.method, request.path) == ("POST", USER_TOKEN_PATH)
     grant = form(request.body)
     assert grant["grant_type"] == "refresh_token"
     assert grant["refresh_token"] == REFRESH_TOKEN
@@ -846,7 +849,7 @@ def test_an_oversized_answer_is_a_transport_error(
     monkeypatch.setattr(_google, "MAX_BODY", 100)
     server.enqueue(Reply.json({"access_token": "x" * 200}))
     with pytest.raises(google.auth.exceptions.TransportError, match="over 100 bytes"):
-        HttpxRequest()(f"{server.url}/token", method="POST", body=b"a=b")
+        HttpxRequest()(f"{server.url}/big", method="POST", body=b"a=b")
 
 
 def test_the_transport_answers_as_google_auth_expects(server: LocalServer) -> None:
