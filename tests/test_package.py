@@ -26,7 +26,7 @@ def test_import_leaves_testing_and_dialects_unloaded() -> None:
         assert f"'llmclient._providers.{dialect}" not in loaded
     for lazy in ("_core.framing", "_core.endpoint_types", "_core.embeddings", "_core.models"):
         assert f"'llmclient.{lazy}'" not in loaded
-    for lazy in ("_hooks", "hooks", "cli", "_aws"):
+    for lazy in ("_hooks", "hooks", "cli", "_aws", "_google"):
         assert f"'llmclient.{lazy}'" not in loaded
 
 
