@@ -75,12 +75,18 @@ def no_google_outside(
     import os
 
     for name in list(os.environ):
-        if name.startswith(("GOOGLE_", "CLOUDSDK_", "GCE_")) or name == "CLOUD_ML_REGION":
+        if (
+            name.startswith(("GOOGLE_", "GCLOUD_", "CLOUDSDK_", "GCE_"))
+            or name == "CLOUD_ML_REGION"
+        ):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("NO_GCE_CHECK", "True")
+    monkeypatch.setenv("NO_GCE_CHECK", "true")
     monkeypatch.setenv("GCE_METADATA_HOST", "127.0.0.1:9")
     monkeypatch.setenv("GCE_METADATA_IP", "127.0.0.1:9")
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path_factory.getbasetemp() / "no-gcloud"))
+    from llmclient import _google
+
+    _google.clear_cache()
 
 
 class SyncFacade:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -20,12 +21,19 @@ def test_readme_block_runs(
     code: str,
     server: LocalServer,
     monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     for spec in _providers.PROVIDERS.values():  # providers with a base-URL variable answer here
         if spec.base_url_env:
             monkeypatch.setenv(spec.base_url_env, server.base_url)
         for name in spec.key_envs:
             monkeypatch.setenv(name, "readme-test-key")
+    if "vertex/" in code:  # Application Default Credentials whose tokens the server issues
+        account = tmp_path / "service-account.json"
+        account.write_text(json.dumps(server.service_account_info()), encoding="utf-8")
+        monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(account))
+        monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "readme-project")
+        monkeypatch.setenv("VERTEX_BASE_URL", server.url)
     openai = attrs.evolve(_providers.PROVIDERS["openai"], base_url=server.base_url)
     monkeypatch.setitem(_providers.PROVIDERS, "openai", openai)  # type: ignore[arg-type]
     monkeypatch.setenv("OPENAI_API_KEY", "sk-readme-test")

@@ -152,3 +152,67 @@ def test_streamed_function_call_arguments_join_into_the_calls_json(
         if call.function and call.function.arguments
     ]
     assert len(pieces) > 2
+
+
+# --- Application Default Credentials -------------------------------------------------------
+
+
+@pytest.fixture
+def token_server(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Any:
+    """A server that issues tokens and takes only those, and a service-account file whose
+    token endpoint it is, named by GOOGLE_APPLICATION_CREDENTIALS."""
+    with LocalServer(google_tokens=True) as local:
+        account = tmp_path / "service-account.json"
+        account.write_text(json.dumps(local.service_account_info(project_id=PROJECT)))
+        monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(account))
+        monkeypatch.delenv("GOOGLE_CLOUD_PROJECT")  # the credentials' project serves
+        yield local
+
+
+def test_adc_sign_gemini_and_claude_calls_with_one_token(
+    facade_or_trio: Facade, token_server: LocalServer
+) -> None:
+    client = facade_or_trio.client(base_url=token_server.url)
+    chunks = list(client.chat_stream(GEMINI, HELLO))
+    assert text_of(chunks) == token_server.default_text
+    answer = client.chat(CLAUDE, HELLO)
+    assert answer.choices[0].message.content == token_server.default_text
+    [token] = token_server.issued_tokens
+    assert [r.headers["authorization"] for r in token_server.requests] == [f"Bearer {token}"] * 2
+    assert f"/projects/{PROJECT}/" in token_server.requests[0].path
+    assert len(token_server.token_requests) == 1
+
+
+def test_a_token_near_its_expiry_is_refreshed_between_calls(
+    facade: Facade, token_server: LocalServer
+) -> None:
+    token_server.token_lifetime = 30  # within the refresh margin as soon as it is issued
+    client = facade.client(base_url=token_server.url)
+    for _ in range(2):
+        client.chat(GEMINI, HELLO)
+    first, second = token_server.issued_tokens
+    sent = [r.headers["authorization"] for r in token_server.requests]
+    assert sent == [f"Bearer {first}", f"Bearer {second}"]
+
+
+def test_a_401_is_answered_with_one_refresh_and_one_resend(
+    facade_or_trio: Facade, token_server: LocalServer
+) -> None:
+    client = facade_or_trio.client(base_url=token_server.url, max_retries=0)
+    client.chat(GEMINI, HELLO)
+    token_server.expire_tokens()  # revoked: the next request is refused
+    chunks = list(client.chat_stream(CLAUDE, HELLO))
+    assert text_of(chunks) == token_server.default_text
+    old, new = token_server.issued_tokens
+    sent = [r.headers["authorization"] for r in token_server.requests]
+    assert sent == [f"Bearer {old}", f"Bearer {old}", f"Bearer {new}"]
+
+
+def test_without_credentials_a_missing_key_error_says_what_to_set(
+    facade: Facade, server: LocalServer
+) -> None:
+    from llmclient import MissingAPIKeyError
+
+    with pytest.raises(MissingAPIKeyError, match="GOOGLE_APPLICATION_CREDENTIALS"):
+        facade.client(base_url=server.url).chat(GEMINI, HELLO)
+    assert server.request_count == 0

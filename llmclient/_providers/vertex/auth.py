@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from ..._auth import NO_AUTH, BearerTokenAuth, HeaderAuth, RequestAuth
+from ..._auth import NO_AUTH, HeaderAuth, RequestAuth
 from ..._core.call import ChatCall
 from ...errors import InvalidRequestError
 from .urls import PROJECT_ENV, check_project, location
@@ -28,7 +28,7 @@ def new_auth(call: ChatCall) -> RequestAuth:
 
     tokens, credentials_project = _google.google_credentials()
     project(call, credentials_project)
-    return BearerTokenAuth(tokens)
+    return tokens.bearer_auth()  # one per credentials: a token serves every call till it expires
 
 
 def project(call: ChatCall, credentials_project: str | None = None, *, adc: bool = False) -> str:
