@@ -111,9 +111,8 @@ def test_no_project_is_an_input_error_before_any_request(
     assert server.request_count == 0
 
 
-def test_streamed_function_call_arguments_join_into_the_calls_json(
-    facade: Facade, server: LocalServer
-) -> None:
+def streamed_call() -> Reply:
+    """A Gemini stream whose one call streams its arguments, as Vertex AI sends them."""
     from llmclient.testing import gemini_chunk
 
     def step(path: str, value: str, more: bool = False) -> dict[str, Any]:
@@ -137,8 +136,11 @@ def test_streamed_function_call_arguments_join_into_the_calls_json(
     ]
     events = [gemini_chunk(parts=[part]) for part in parts]
     events.append(gemini_chunk(finish_reason="STOP", usage={"promptTokenCount": 5}))
-    server.enqueue(Reply.sse(events, done=False))
-    stream = make_client(facade, server).chat_stream(GEMINI, HELLO, tools=[WEATHER_TOOL])
+    return Reply.sse(events, done=False)
+
+
+def check_streamed_call(client: Any) -> None:
+    stream = client.chat_stream(GEMINI, HELLO, tools=[WEATHER_TOOL])
     chunks = list(stream)
     calls = stream.final_completion().choices[0].message.tool_calls or []
     assert [(c.function.name, json.loads(c.function.arguments)) for c in calls] == [
@@ -152,6 +154,13 @@ def test_streamed_function_call_arguments_join_into_the_calls_json(
         if call.function and call.function.arguments
     ]
     assert len(pieces) > 2
+
+
+def test_streamed_function_call_arguments_join_into_the_calls_json(
+    facade: Facade, server: LocalServer
+) -> None:
+    server.enqueue(streamed_call())
+    check_streamed_call(make_client(facade, server))
 
 
 # --- Application Default Credentials -------------------------------------------------------
@@ -181,6 +190,14 @@ def test_adc_sign_gemini_and_claude_calls_with_one_token(
     assert [r.headers["authorization"] for r in token_server.requests] == [f"Bearer {token}"] * 2
     assert f"/projects/{PROJECT}/" in token_server.requests[0].path
     assert len(token_server.token_requests) == 1
+
+
+def test_adc_stream_a_tool_call_with_streamed_arguments(
+    facade: Facade, token_server: LocalServer
+) -> None:
+    token_server.enqueue(streamed_call())
+    check_streamed_call(facade.client(base_url=token_server.url))
+    assert token_server.requests[0].headers["authorization"].startswith("Bearer ya29.local-")
 
 
 def test_a_token_near_its_expiry_is_refreshed_between_calls(
