@@ -49,7 +49,8 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Refuse, and fail the test for, any connection beyond this machine's loopback (an
-    instance metadata service, a cloud endpoint), even one the code under test swallows."""
+    instance metadata service, a cloud endpoint) and any name lookup but localhost's, even
+    one the code under test swallows."""
     import socket
 
     refused: list[object] = []
@@ -64,7 +65,17 @@ def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             raise OSError("no network in tests")
         connect(sock, address)
 
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, bytes):
+            host = host.decode()
+        if not (host in (None, "", "localhost", "::1") or str(host).startswith("127.")):
+            refused.append(host)
+            raise socket.gaierror(socket.EAI_NONAME, "no name lookups in tests")
+        return lookup(host, *args, **kwargs)
+
+    lookup = socket.getaddrinfo
     monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
     yield
     assert refused == []
 
