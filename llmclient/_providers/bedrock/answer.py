@@ -77,7 +77,7 @@ def parse_error(
     decoded = decode_body(body)
     error_type = headers.get("x-amzn-errortype", "").partition(":")[0] or None
     if isinstance(decoded, Mapping):
-        error_type = error_type or _str(decoded.get("__type"))
+        error_type = error_type or _error_name(decoded.get("__type"))
         message = decoded.get("message", decoded.get("Message"))
         if isinstance(message, str) and "message" not in decoded:
             decoded = {**decoded, "message": message}
@@ -94,7 +94,8 @@ def exception_error(provider: str, name: str, data: str) -> APIStatusError:
     return error
 
 
-def _str(value: Any) -> str | None:
+def _error_name(value: Any) -> str | None:
+    """The error's name in an AWS ``__type`` (``com.amazon.coral.validate#ValidationException``)."""
     return value.rpartition("#")[2] if isinstance(value, str) else None
 
 
