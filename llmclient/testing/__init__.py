@@ -32,7 +32,8 @@ Replies are built with the classmethods :meth:`Reply.openai_stream`,
 :meth:`Reply.openai_completion`, :meth:`Reply.sse`, :meth:`Reply.json` and :meth:`Reply.error`,
 or spelled out byte for byte with ``Reply(status, headers, body)``. Each takes the fault
 options ``split_at``, ``write_size``, ``delay``, ``drop_after``, ``chunked``,
-``content_length`` and ``repeat``.
+``content_length`` and ``repeat`` (typed as :class:`Faults`, so a misspelt one is a type
+error; :class:`StatusFaults` adds ``status`` where the builder has no status argument).
 :func:`openai_chunk` and :func:`openai_error_event` build the dicts of custom streams.
 
 Anthropic's ``POST /v1/messages`` answers too, streaming and not: point an ``anthropic/...``
@@ -115,7 +116,7 @@ from ._embeddings import DEFAULT_EMBEDDING_DIMENSIONS, embedding_for
 from ._gemini import DEFAULT_GEMINI_MODEL, gemini_chunk, gemini_function_call
 from ._models import DEFAULT_MODEL_IDS
 from ._openai import DEFAULT_EMBEDDING_MODEL, DEFAULT_MODEL, openai_chunk, openai_error_event
-from ._reply import Reply
+from ._reply import Faults, Reply, StatusFaults
 from ._request import RecordedRequest
 from ._server import DEFAULT_TEXT, LocalServer
 from ._service_account import service_account_info
@@ -129,9 +130,11 @@ __all__ = [
     "DEFAULT_MODEL",
     "DEFAULT_MODEL_IDS",
     "DEFAULT_TEXT",
+    "Faults",
     "LocalServer",
     "RecordedRequest",
     "Reply",
+    "StatusFaults",
     "anthropic_event",
     "anthropic_redacted_thinking",
     "anthropic_thinking",

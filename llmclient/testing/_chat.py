@@ -56,6 +56,16 @@ def answer_anthropic(request: RecordedRequest, server: Defaults) -> Reply:
     return _anthropic_answer(payload, model, payload.get("stream") is True, server)
 
 
+def answer_anthropic_count_tokens(request: RecordedRequest, server: Defaults) -> Reply:
+    """Count the request's input tokens (words) as ``POST /v1/messages/count_tokens``
+    answers: ``{"input_tokens": N}``."""
+    payload = json_object(request)
+    if payload is None:
+        message = "There was an issue with the format or content of your request."
+        return Reply.anthropic_error(400, message)
+    return Reply.json({"input_tokens": _anthropic_input_tokens(payload)})
+
+
 def answer_vertex_anthropic(request: RecordedRequest, server: Defaults) -> Reply:
     """Say ``server.default_text`` the way Claude on Vertex AI would, at ``:rawPredict`` (a
     whole message) and ``:streamRawPredict`` (a stream) of the path's model.
@@ -86,10 +96,7 @@ def answer_vertex_anthropic(request: RecordedRequest, server: Defaults) -> Reply
 
 def _anthropic_answer(payload: dict[str, Any], model: str, stream: bool, server: Defaults) -> Reply:
     """``server.default_text`` as an Anthropic message from ``model``, streamed or whole."""
-    input_tokens = _count_anthropic_tokens(payload.get("system"))
-    for message in payload.get("messages") or ():
-        if isinstance(message, dict):
-            input_tokens += _count_anthropic_tokens(message.get("content"))
+    input_tokens = _anthropic_input_tokens(payload)
     if not stream:
         return Reply.anthropic_message(server.default_text, model=model, input_tokens=input_tokens)
     return Reply.anthropic_stream(
@@ -122,14 +129,20 @@ def answer_bedrock(request: RecordedRequest, server: Defaults) -> Reply:
     payload = json_object(request)
     if payload is None:
         return Reply.bedrock_error(400, "Malformed input request, please reformat your input.")
-    input_tokens = _count_anthropic_tokens(payload.get("system"))
-    for message in payload.get("messages") or ():
-        if isinstance(message, dict):
-            input_tokens += _count_anthropic_tokens(message.get("content"))
-    usage = {"inputTokens": input_tokens}
+    usage = {"inputTokens": _anthropic_input_tokens(payload)}
     if found and found["method"] == "converse-stream":
         return Reply.bedrock_stream(server.default_text, usage=usage, delay=server.stream_delay)
     return Reply.bedrock_converse(server.default_text, usage=usage)
+
+
+def _anthropic_input_tokens(payload: dict[str, Any]) -> int:
+    """A rough token count of an Anthropic (or Bedrock) request: its system prompt and its
+    messages' text."""
+    tokens = _count_anthropic_tokens(payload.get("system"))
+    for message in payload.get("messages") or ():
+        if isinstance(message, dict):
+            tokens += _count_anthropic_tokens(message.get("content"))
+    return tokens
 
 
 def _count_prompt_tokens(messages: Any) -> int:

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ._wire import ERROR_TYPES, copies, count_tokens, stream_pieces
+from ._wire import copies, count_tokens, stream_pieces
 
 DEFAULT_MODEL = "gpt-4o-mini"
 """The model named in built replies when none is given."""
@@ -19,6 +19,15 @@ DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
 """The model named in built embeddings replies when none is given."""
 
 _DEFAULT_CHUNK_ID = "chatcmpl-localserver"
+
+_ERRORS: dict[int, tuple[str, str | None]] = {
+    401: ("invalid_request_error", "invalid_api_key"),
+    404: ("invalid_request_error", "model_not_found"),
+    429: ("requests", "rate_limit_exceeded"),
+}
+"""The ``type`` and ``code`` OpenAI sends with each status that has its own (a bad key, a
+rate limit, ...); any other 4xx is an ``invalid_request_error`` and a 5xx a
+``server_error``, both without a code."""
 
 
 def openai_chunk(
@@ -135,11 +144,12 @@ def completion(
 
 
 def error(status: int, message: str, error_type: str | None, code: str | None) -> dict[str, Any]:
-    """The body of :meth:`Reply.error`: ``error_type`` defaults to OpenAI's name for
-    ``status``."""
+    """The body of :meth:`Reply.error`: ``error_type`` and ``code`` default to what OpenAI
+    sends with ``status`` (``code`` only when ``error_type`` is not given either)."""
     if error_type is None:
-        fallback = "server_error" if status >= 500 else "invalid_request_error"
-        error_type = ERROR_TYPES.get(status, fallback)
+        fallback = ("server_error" if status >= 500 else "invalid_request_error", None)
+        error_type, default_code = _ERRORS.get(status, fallback)
+        code = default_code if code is None else code
     return openai_error_event(message, error_type, code)
 
 

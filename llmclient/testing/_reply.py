@@ -5,7 +5,7 @@ and the faults to deliver them with. The replies of each dialect are built from 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import attrs
 
@@ -16,9 +16,32 @@ from ._gemini import DEFAULT_GEMINI_MODEL
 from ._openai import DEFAULT_EMBEDDING_MODEL, DEFAULT_MODEL
 from ._wire import dump_json
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 _SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
 _JSON_CONTENT_TYPE = "application/json"
 _EVENT_STREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
+
+
+class Faults(TypedDict, total=False):
+    """The fault keywords every :class:`Reply` builder takes, as :class:`Reply` documents
+    them; a misspelt one is a type error (and a ``TypeError`` when the reply is built)."""
+
+    chunked: bool
+    content_length: bool
+    split_at: Sequence[int]
+    write_size: int | None
+    delay: float
+    drop_after: int | None
+    repeat: int
+
+
+class StatusFaults(Faults, total=False):
+    """:class:`Faults` and ``status``, for the builders that take no status argument of their
+    own (all but :meth:`Reply.json` and the error builders)."""
+
+    status: int
 
 
 def _to_offsets(value: Iterable[int]) -> tuple[int, ...]:
@@ -89,7 +112,7 @@ class Reply:
         *,
         done: bool = True,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """A ``text/event-stream`` reply, one write per event unless told otherwise.
 
@@ -110,7 +133,7 @@ class Reply:
         pieces: Iterable[bytes],
         defaults: Mapping[str, str],
         headers: Mapping[str, str] | None,
-        faults: dict[str, Any],
+        faults: StatusFaults,
     ) -> Reply:
         """A reply of ``pieces`` joined, one write per piece unless ``faults`` split it
         otherwise, with the ``defaults`` headers updated by ``headers``."""
@@ -137,7 +160,7 @@ class Reply:
         done: bool = True,
         id: str | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """An OpenAI chat completion stream that says ``text``.
 
@@ -168,7 +191,7 @@ class Reply:
         prompt_tokens: int = 0,
         id: str | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """A non-streamed OpenAI ``chat.completion`` whose message says ``text``.
 
@@ -194,7 +217,7 @@ class Reply:
         done: bool = True,
         id: str | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """An Anthropic Messages stream that says ``text``, as ``/v1/messages`` sends it.
 
@@ -233,7 +256,7 @@ class Reply:
         input_tokens: int = 0,
         id: str | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """A non-streamed Anthropic message whose one text block says ``text``.
 
@@ -260,7 +283,7 @@ class Reply:
         *,
         error_type: str | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[Faults],
     ) -> Reply:
         """An Anthropic error reply: ``{"type": "error", "error": {"type", "message"}}``.
 
@@ -282,7 +305,7 @@ class Reply:
         events: Iterable[Mapping[str, Any] | bytes] | None = None,
         id: str | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """A Gemini ``streamGenerateContent?alt=sse`` reply that says ``text``.
 
@@ -316,7 +339,7 @@ class Reply:
         parts: Sequence[Mapping[str, Any]] | None = None,
         id: str | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """A non-streamed Gemini ``generateContent`` answer whose candidate says ``text``.
 
@@ -343,7 +366,7 @@ class Reply:
         *,
         grpc_status: str | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[Faults],
     ) -> Reply:
         """A Gemini error reply: ``{"error": {"code", "message", "status"}}``.
 
@@ -362,7 +385,7 @@ class Reply:
         encoding_format: str = "float",
         prompt_tokens: int = 0,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """An OpenAI embeddings answer holding ``vectors``, in order, with their ``usage``.
 
@@ -381,7 +404,7 @@ class Reply:
         *,
         batch: bool = True,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """A Gemini ``:batchEmbedContents`` answer, ``{"embeddings": [{"values": [...]}]}``, or
         with ``batch=False`` an ``:embedContent`` one, ``{"embedding": {"values": [...]}}``,
@@ -398,7 +421,7 @@ class Reply:
         owned_by: str = "system",
         created: int = 1_700_000_000,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """An OpenAI model list, ``{"object": "list", "data": [{"id", "object", "created",
         "owned_by"}]}``. ``faults`` as in :meth:`sse`."""
@@ -413,7 +436,7 @@ class Reply:
         has_more: bool = False,
         created_at: str = "2025-01-01T00:00:00Z",
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """One page of Anthropic's model list: ``{"data": [{"type", "id", "display_name",
         "created_at"}], "has_more", "first_id", "last_id"}``. The client asks for the next
@@ -428,7 +451,7 @@ class Reply:
         *,
         next_page_token: str | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """One page of Gemini's model list: ``{"models": [{"name": "models/<id>", ...}],
         "nextPageToken"}``; the client asks for the next page with ``pageToken`` while there is
@@ -442,7 +465,7 @@ class Reply:
         frames: Iterable[bytes],
         *,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """An ``application/vnd.amazon.eventstream`` reply of ``frames``, one write per frame
         unless told otherwise.
@@ -464,7 +487,7 @@ class Reply:
         stop_reason: str | None = AUTO,
         usage: Mapping[str, int] | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """A Bedrock ConverseStream that says ``text``, as ``.../converse-stream`` sends it.
 
@@ -495,7 +518,7 @@ class Reply:
         stop_reason: str = AUTO,
         usage: Mapping[str, int] | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """A Bedrock Converse answer whose message's one text block says ``text``.
 
@@ -515,7 +538,7 @@ class Reply:
         *,
         error_type: str | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[Faults],
     ) -> Reply:
         """A Bedrock error reply: ``{"message": message}`` and the error's name in the
         ``x-amzn-ErrorType`` header (``ThrottlingException:http://internal.amazon.com/coral/
@@ -538,7 +561,7 @@ class Reply:
         by_type: bool = False,
         input_tokens: int = 0,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """A Bedrock InvokeModel embeddings answer, in the shape of ``model``'s family.
 
@@ -560,7 +583,7 @@ class Reply:
         *,
         region: str = "us-east-1",
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """Bedrock's foundation-model list, ``{"modelSummaries": [{"modelId", "modelArn",
         "modelName", "providerName", ...}]}``, in one page (Bedrock does not page it).
@@ -576,7 +599,7 @@ class Reply:
         *,
         grpc_status: str | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[Faults],
     ) -> Reply:
         """A Vertex AI error reply, in Google's shape for every model behind Vertex (Claude's
         too): ``{"error": {"code", "message", "status"}}``.
@@ -594,7 +617,7 @@ class Reply:
         *,
         texts: Sequence[str] | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[StatusFaults],
     ) -> Reply:
         """A Vertex AI ``:predict`` embeddings answer holding ``vectors`` in order:
         ``{"predictions": [{"embeddings": {"values": [...], "statistics": {"token_count",
@@ -612,7 +635,7 @@ class Reply:
         body: Any,
         status: int = 200,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[Faults],
     ) -> Reply:
         """A JSON reply with ``Content-Length`` (unless ``content_length=False`` is passed).
 
@@ -631,14 +654,15 @@ class Reply:
         error_type: str | None = None,
         code: str | None = None,
         headers: Mapping[str, str] | None = None,
-        **faults: Any,
+        **faults: Unpack[Faults],
     ) -> Reply:
         """An OpenAI-style error reply: ``{"error": {"message", "type", "param", "code"}}``.
 
-        ``error_type`` defaults to OpenAI's name for ``status`` (``rate_limit_error`` for 429,
-        ``server_error`` for other 5xx, ...). For example ``Reply.error(429, headers={
-        "retry-after": "0"}, repeat=2)`` refuses the next two requests. ``faults`` as in
-        :meth:`sse`.
+        ``error_type`` and ``code`` default to what OpenAI sends with ``status``
+        (``invalid_request_error`` / ``invalid_api_key`` for 401, ``requests`` /
+        ``rate_limit_exceeded`` for 429, ``server_error`` for 5xx, ...). For example
+        ``Reply.error(429, headers={"retry-after": "0"}, repeat=2)`` refuses the next two
+        requests. ``faults`` as in :meth:`sse`.
         """
         body = _openai.error(status, message, error_type, code)
         return cls.json(body, status, headers, **faults)

@@ -1,6 +1,7 @@
 """Which default answer a request gets when no reply is queued, by its method and path; a
-path the server does not know is a 404 in OpenAI's shape (in Bedrock's under Bedrock's paths,
-in Google's under Vertex AI's)."""
+path the server does not know is a 404 in OpenAI's shape (in Anthropic's under
+``/v1/messages``, in Bedrock's under Bedrock's paths, in Google's under Vertex AI's), and a
+path with ``/v1`` twice is a 404 that says which URL to give the client."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 from . import _chat, _embeddings, _models
 from ._reply import Reply
 from ._request import Defaults, RecordedRequest
+from ._request_ids import is_anthropic
 from ._vertex import VERTEX_MODEL_PATH, VERTEX_PATH
 
 _Route = Callable[[RecordedRequest, Defaults], Reply]
@@ -18,6 +20,7 @@ _Route = Callable[[RecordedRequest, Defaults], Reply]
 _ROUTES: dict[tuple[str, str], _Route] = {
     ("POST", "/v1/chat/completions"): _chat.answer_openai,
     ("POST", "/v1/messages"): _chat.answer_anthropic,
+    ("POST", "/v1/messages/count_tokens"): _chat.answer_anthropic_count_tokens,
     ("POST", "/v1/embeddings"): _embeddings.answer_openai,
 }
 """The default answer for each (method, path); other dialects add their endpoints here."""
@@ -78,9 +81,31 @@ def _find_route(method: str, path: str) -> _Route | None:
     return route
 
 
+def misdirected(request: RecordedRequest) -> Reply | None:
+    """A 404 for a path that starts ``/v1/v1/``, saying what to change, in the shape of the
+    wire it was meant for; None for any other path.
+
+    A client that adds ``/v1`` itself (the official ``anthropic`` SDK) given
+    ``server.base_url``, which ends in ``/v1``, sends such paths; ``server.url`` is the one
+    it needs.
+    """
+    path = urlsplit(request.path).path
+    if not path.startswith("/v1/v1/"):
+        return None
+    message = (
+        f"Invalid URL ({request.method} {path}): the path has /v1 twice. This client adds /v1 "
+        "itself: give it the server's url (no /v1) rather than its base_url."
+    )
+    if is_anthropic(request):
+        return Reply.anthropic_error(404, message, error_type="not_found_error")
+    return Reply.error(404, message, error_type="invalid_request_error")
+
+
 def _answer_unknown(request: RecordedRequest) -> Reply:
     path = urlsplit(request.path).path
     message = f"Invalid URL ({request.method} {path})"
+    if is_anthropic(request):
+        return Reply.anthropic_error(404, message, error_type="not_found_error")
     if BEDROCK_PATH.fullmatch(path):
         return Reply.bedrock_error(404, message, error_type="UnknownOperationException")
     if VERTEX_PATH.fullmatch(path):

@@ -21,7 +21,8 @@ from . import _aws_auth
 from ._google_auth import TOKEN_PATH, GoogleTokens
 from ._reply import Reply, body_writes
 from ._request import RecordedRequest
-from ._routes import default_reply
+from ._request_ids import with_request_id
+from ._routes import default_reply, misdirected
 from ._service_account import new_service_account
 
 DEFAULT_TEXT = (
@@ -371,21 +372,21 @@ class LocalServer:
 
     def _reply_for(self, request: RecordedRequest) -> Reply:
         """Record ``request`` and choose its reply: the token endpoint's, a refusal of its
-        authentication, the queue's head, or the default answer."""
+        path (``/v1`` twice) or its authentication, the queue's head, or the default answer;
+        each but the token endpoint's carries a request id as its provider names it."""
         if request.method == "POST" and urlsplit(request.path).path == TOKEN_PATH:
             with self._lock:
                 self._token_requests.append(request)
             return self._tokens.answer(request, self.token_lifetime)
-        refused = _aws_auth.refusal(request, self._aws_credentials)
+        refused = misdirected(request) or _aws_auth.refusal(request, self._aws_credentials)
         if refused is None and self._google_tokens:
             refused = self._tokens.refusal(request)
         with self._lock:
             self._requests.append(request)
             self._recorded.notify_all()
             scripted = self._take_queued() if refused is None else refused
-        if scripted is not None:
-            return scripted
-        return default_reply(request, self)
+        reply = default_reply(request, self) if scripted is None else scripted
+        return with_request_id(request, reply)
 
     def _take_queued(self) -> Reply | None:
         if not self._replies:

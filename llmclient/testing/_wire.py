@@ -1,5 +1,5 @@
 """What every reply builder does the same way: compact JSON, text cut into the pieces of a
-stream, words counted as tokens, and the error type names of each HTTP status."""
+stream, words counted as tokens, and the error type names Anthropic gives each HTTP status."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ ERROR_TYPES = {
     429: "rate_limit_error",
     529: "overloaded_error",
 }
-"""The ``type`` of an OpenAI or Anthropic error for each HTTP status they name."""
+"""The ``type`` of an Anthropic error for each HTTP status it names."""
 
 
 def dump_json(value: Any) -> bytes:
