@@ -276,6 +276,36 @@ class Reply:
         return cls.json(body, headers=headers, **faults)
 
     @classmethod
+    def anthropic_tool_call(
+        cls,
+        name: str,
+        input: Mapping[str, Any],
+        *,
+        tool_use_id: str | None = None,
+        text: str | None = None,
+        stream: bool = False,
+        model: str = DEFAULT_ANTHROPIC_MODEL,
+        input_tokens: int = 0,
+        headers: Mapping[str, str] | None = None,
+        **faults: Unpack[StatusFaults],
+    ) -> Reply:
+        """An Anthropic answer that calls the tool ``name`` with ``input`` (stop reason
+        ``tool_use``), after a text block saying ``text`` when it is given: a whole message,
+        or with ``stream=True`` a Messages stream. ``tool_use_id`` defaults to a fresh
+        ``toolu_...`` id. For several calls or other blocks, give ``content=[...]`` to
+        :meth:`anthropic_message` or :meth:`anthropic_stream`. ``faults`` as in :meth:`sse`.
+        """
+        content: list[Mapping[str, Any]] = [] if text is None else [{"type": "text", "text": text}]
+        content.append(_anthropic.anthropic_tool_use(name, input, id=tool_use_id))
+        if stream:
+            return cls.anthropic_stream(
+                content=content, model=model, input_tokens=input_tokens, headers=headers, **faults
+            )
+        return cls.anthropic_message(
+            content=content, model=model, input_tokens=input_tokens, headers=headers, **faults
+        )
+
+    @classmethod
     def anthropic_error(
         cls,
         status: int,
