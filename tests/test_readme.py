@@ -48,3 +48,20 @@ def test_readme_block_runs(
 
 def test_readme_has_python_blocks() -> None:
     assert len(BLOCKS) >= 6
+
+
+def test_readme_blocks_pass_mypy_strict_as_user_code(tmp_path: Path) -> None:
+    """A user who copies a block into a script and runs ``mypy --strict`` on it sees no
+    error: the blocks are checked together, each as a module of its own."""
+    from mypy import api
+
+    paths = []
+    for i, code in enumerate(BLOCKS):
+        path = tmp_path / f"readme_block{i}.py"
+        path.write_text(code, encoding="utf-8")
+        paths.append(str(path))
+    out, err, status = api.run(
+        ["--strict", "--cache-dir", str(tmp_path / "cache"), "--no-error-summary", *paths]
+    )
+
+    assert status == 0, out + err
