@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 import attrs
 
 from ._core.serializable import Serializable
+from ._core.timeouts import HttpTimeout
 
 if TYPE_CHECKING:
     from ._core.endpoint_types import (
@@ -312,7 +313,7 @@ class ChatParams(TypedDict, total=False):
     stream_options: dict[str, Any] | None
     extra_body: Mapping[str, Any]
     extra_headers: Mapping[str, str]
-    timeout: Any
+    timeout: float | HttpTimeout | None
     max_retries: int
     api_key: str
     first_chunk_timeout: float | None

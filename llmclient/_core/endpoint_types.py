@@ -12,6 +12,7 @@ from typing import Any, TypedDict
 import attrs
 
 from .serializable import Serializable
+from .timeouts import HttpTimeout
 
 __all__ = [
     "EmbedParams",
@@ -84,7 +85,7 @@ class EmbedParams(TypedDict, total=False):
     user: str | None
     extra_body: Mapping[str, Any]
     extra_headers: Mapping[str, str]
-    timeout: Any
+    timeout: float | HttpTimeout | None
     max_retries: int
     api_key: str
 
@@ -95,7 +96,7 @@ class ListModelsParams(TypedDict, total=False):
     override the client's for this call."""
 
     extra_headers: Mapping[str, str]
-    timeout: Any
+    timeout: float | HttpTimeout | None
     max_retries: int
     api_key: str
 

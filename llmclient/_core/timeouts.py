@@ -13,7 +13,26 @@ watchdog with :meth:`StreamClock.deadline` and ask :meth:`StreamClock.expired` w
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import attrs
+
+
+class HttpTimeout(Protocol):
+    """What a per-call ``timeout`` other than a number or None is: an ``httpx.Timeout``, or
+    anything with its four phases in seconds."""
+
+    @property
+    def connect(self) -> float | None: ...
+
+    @property
+    def read(self) -> float | None: ...
+
+    @property
+    def write(self) -> float | None: ...
+
+    @property
+    def pool(self) -> float | None: ...
 
 
 @attrs.frozen
