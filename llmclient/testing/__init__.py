@@ -155,9 +155,11 @@ __all__ = [
 
 # Named where users import them from, as in reprs, pickles and help().
 for _public in (
+    Faults,
     LocalServer,
     RecordedRequest,
     Reply,
+    StatusFaults,
     anthropic_event,
     anthropic_redacted_thinking,
     anthropic_thinking,
