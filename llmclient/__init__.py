@@ -148,4 +148,12 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public names only, as ``from llmclient import *`` gives them."""
+    return sorted(__all__)
+
+
+# Named where users import them from, as in reprs, pickles and help() (the asyncio client
+# and its stream name themselves so in ``_async``, which is imported on first use).
+for _public in (ChatStream, ChunkAccumulator, LlmClient, accumulate, providers):
+    _public.__module__ = __name__
+del _public

@@ -385,3 +385,7 @@ class AsyncLlmClient(BaseClient[httpx.AsyncClient, "AsyncHooks | Hooks"]):
 
 
 __all__ = ["AsyncChatStream", "AsyncLlmClient"]
+
+
+# Named where users import them from, as in reprs, pickles and help().
+AsyncChatStream.__module__ = AsyncLlmClient.__module__ = "llmclient"

@@ -85,6 +85,11 @@ class HookSet:
 def _overridden(hook: object, client: str, allow_async: bool) -> list[tuple[str, Hook]]:
     """The hook methods ``hook`` overrides; ``TypeError`` for what the client cannot call."""
     kinds = (Hooks, AsyncHooks) if allow_async else (Hooks,)
+    if isinstance(hook, AsyncHooks) and not allow_async:
+        raise TypeError(
+            f"{type(hook).__name__} is an AsyncHooks, whose hooks are awaited: give it to "
+            f"AsyncLlmClient, or subclass llmclient.hooks.Hooks for {client}."
+        )
     if not isinstance(hook, kinds):
         wanted = "Hooks or AsyncHooks" if allow_async else "Hooks"
         raise TypeError(

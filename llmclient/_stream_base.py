@@ -30,7 +30,20 @@ class StreamBase(Generic[Raw, TraceT]):
     """One streamed answer's state: its response and body, its parser, the chunks parsed and
     not yet handed out, its timer, and the call's trace once the first chunk has arrived."""
 
-    __slots__ = ("_closed", "_parser", "_pending", "_raw", "_timer", "_trace", "response")
+    # A dict, so that help() and IDEs show the public attribute's docstring.
+    __slots__ = {
+        "_closed": None,
+        "_parser": None,
+        "_pending": None,
+        "_raw": None,
+        "_timer": None,
+        "_trace": None,
+        "response": (
+            "The httpx.Response the chunks are read from: its status, its headers (the "
+            "provider's request id among them) and its HTTP version. Its body is the stream's "
+            "to read; iterate the stream rather than the response."
+        ),
+    }
 
     def __init__(
         self, response: httpx.Response, parser: ChunkParser, timer: CallTimer | None, raw: Raw

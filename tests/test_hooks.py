@@ -364,7 +364,9 @@ class AsyncOnEnd(Hooks):
 def test_the_blocking_client_refuses_hooks_it_cannot_call() -> None:
     with pytest.raises(TypeError, match=r"AsyncOnEnd\.on_end is async"):
         LlmClient(api_key=KEY, hooks=[AsyncOnEnd()])
-    with pytest.raises(TypeError, match=r"must be instances of llmclient\.hooks\.Hooks"):
+    with pytest.raises(
+        TypeError, match=r"AsyncHooks is an AsyncHooks, .*give it to AsyncLlmClient"
+    ):
         LlmClient(api_key=KEY, hooks=[AsyncHooks()])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="must be instances"):
         LlmClient(api_key=KEY, hooks=[print])  # type: ignore[list-item]

@@ -143,11 +143,13 @@ def prepare_call(
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"{method_name}() got an unexpected keyword argument {name!r}.{hint}")
     provider, model_name = split_model(model, config.default_provider, config.registry())
-    common = resolve_options(config, provider, params)
+    # In the order a user fixes them: the call's own input first, the environment's key last.
     check_params(params)
+    checked_messages = normalize_messages(messages)
+    common = resolve_options(config, provider, params)
     return ChatCall(
         model=model_name,
-        messages=normalize_messages(messages),
+        messages=checked_messages,
         params=sent_params(provider, params),
         stream=stream,
         dialect=get_dialect(provider.dialect),
@@ -164,9 +166,6 @@ def resolve_options(
     ``extra_body``. Raises an ``InputError`` for any of them that is wrong."""
     base_url, _, base_query = resolve_base_url(config, provider).partition("?")
     check_key(options.get("api_key"), "api_key")
-    api_key = resolve_api_key(
-        config, provider, options.get("api_key"), base_url_overridden=config.base_url is not None
-    )
     max_retries = options.get("max_retries")
     if max_retries is None:
         max_retries = config.max_retries
@@ -184,6 +183,9 @@ def resolve_options(
         raise InvalidRequestError(
             f"extra_body must be a dict merged into the JSON body, got {type(extra_body).__name__}."
         )
+    api_key = resolve_api_key(  # after the checks above: a missing key is fixed elsewhere
+        config, provider, options.get("api_key"), base_url_overridden=config.base_url is not None
+    )
     headers = dict(config.default_headers)
     headers.update(extra_headers)
     return {

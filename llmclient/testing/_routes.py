@@ -81,8 +81,15 @@ def _find_route(method: str, path: str) -> _Route | None:
     return route
 
 
+_ANY_PREFIX = re.compile(
+    "|".join(p.pattern for p in (VERTEX_PATH, BEDROCK_PATH, _chat.GEMINI_PATH, _AZURE_PATH))
+)
+"""The paths answered under any prefix (Vertex AI's, Bedrock's, Gemini's, Azure's)."""
+
+
 def misdirected(request: RecordedRequest) -> Reply | None:
-    """A 404 for a path that starts ``/v1/v1/``, saying what to change, in the shape of the
+    """A 404 for a path that starts ``/v1/v1/`` (except those answered under any prefix),
+    saying what to change, in the shape of the
     wire it was meant for; None for any other path.
 
     A client that adds ``/v1`` itself (the official ``anthropic`` SDK) given
@@ -90,7 +97,7 @@ def misdirected(request: RecordedRequest) -> Reply | None:
     it needs.
     """
     path = urlsplit(request.path).path
-    if not path.startswith("/v1/v1/"):
+    if not path.startswith("/v1/v1/") or _ANY_PREFIX.fullmatch(path):
         return None
     message = (
         f"Invalid URL ({request.method} {path}): the path has /v1 twice. This client adds /v1 "
