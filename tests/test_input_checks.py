@@ -265,3 +265,25 @@ def test_dot_segment_model_names_are_refused(
     with pytest.raises(InvalidRequestError, match="is not a model name"):
         client.chat(model, HELLO)
     assert server.request_count == 0
+
+
+@pytest.mark.parametrize(
+    ("params", "messages", "named"),
+    [
+        ({"temperature": "hot"}, HELLO, "temperature"),
+        ({"max_retries": -1}, HELLO, "max_retries"),
+        ({}, "Hi", "messages"),
+    ],
+)
+def test_input_is_reported_before_a_missing_key(
+    facade: Facade,
+    monkeypatch: pytest.MonkeyPatch,
+    params: dict[str, Any],
+    messages: Any,
+    named: str,
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    client = facade.client()
+
+    with pytest.raises(InvalidRequestError, match=named):
+        client.chat("openai/gpt-4o-mini", messages, **params)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import inspect
+import pickle
 import subprocess
 import sys
 from collections.abc import Collection
@@ -151,3 +153,20 @@ def test_the_public_sse_module_is_the_cores_decoder_named_from_there() -> None:
         assert getattr(sse, name) is getattr(core_sse, name), name
     assert sse.SSEDecoder.__module__ == "llmclient.sse"
     assert sse.ServerSentEvent.__module__ == "llmclient.sse"
+
+
+def test_dir_lists_only_the_public_names() -> None:
+    assert dir(llmclient) == sorted(llmclient.__all__)
+
+
+@pytest.mark.parametrize("name", ["LlmClient", "AsyncLlmClient", "ChatStream", "AsyncChatStream"])
+def test_the_clients_and_streams_are_named_from_llmclient(name: str) -> None:
+    cls = getattr(llmclient, name)
+
+    assert repr(cls) == f"<class 'llmclient.{name}'>"
+    assert pickle.loads(pickle.dumps(cls)) is cls
+
+
+@pytest.mark.parametrize("name", ["ChatStream", "AsyncChatStream"])
+def test_a_streams_response_is_documented(name: str) -> None:
+    assert "httpx.Response" in (inspect.getdoc(getattr(llmclient, name).response) or "")
