@@ -160,3 +160,49 @@ def test_anthropic_tool_call_builds_a_tool_use_answer() -> None:
         "input": {"x": 1},
     }
     assert body["stop_reason"] == "tool_use"
+
+
+@pytest.mark.parametrize(
+    ("reply", "path"),
+    [
+        (Reply.openai_completion("Hi"), "/v1/chat/completions"),
+        (Reply.openai_stream("Hi there", write_size=7), "/v1/chat/completions"),
+        (Reply.anthropic_message("Hi"), "/v1/messages"),
+        (Reply.anthropic_stream("Hi there"), "/v1/messages"),
+        (Reply.anthropic_tool_call("f", {}, stream=True), "/v1/messages"),
+    ],
+)
+def test_a_scripted_reply_names_the_requested_model(
+    http: httpx.Client, server: LocalServer, reply: Reply, path: str
+) -> None:
+    server.enqueue(reply)
+
+    body = http.post(path, json={"model": "my-fine-tune-with-a-long-name", "messages": HI}).text
+
+    assert body.count("my-fine-tune-with-a-long-name") >= 1
+    assert reply.echo_model is not None
+    assert reply.echo_model not in body
+
+
+def test_the_requested_model_keeps_the_writes_where_the_events_end(
+    http: httpx.Client, server: LocalServer
+) -> None:
+    reply = Reply.openai_stream("one two three")
+    server.enqueue(reply)
+
+    with http.stream(
+        "POST", "/v1/chat/completions", json={"model": "m-longer", "stream": True}
+    ) as r:
+        pieces = list(r.iter_raw())
+    text = b"".join(pieces).decode()
+
+    assert text.count('"model":"m-longer"') == len(reply.split_at) - 1  # all but [DONE]
+    assert text.endswith("data: [DONE]\n\n")
+
+
+def test_a_reply_built_with_a_model_keeps_it(http: httpx.Client, server: LocalServer) -> None:
+    server.enqueue(Reply.openai_completion("Hi", model="gpt-4o"))
+
+    body = http.post("/v1/chat/completions", json={"model": "other", "messages": HI}).json()
+
+    assert body["model"] == "gpt-4o"

@@ -78,6 +78,10 @@ class Reply:
     - ``drop_after``: send only this many body bytes, then cut the connection (no chunked
       terminator); with ``content_length=True`` the client sees a short body.
     - ``repeat``: serve this reply to the next ``repeat`` requests.
+
+    ``echo_model``: a model name in the body (``"model":"<name>"``) that the server replaces
+    with the model the request names, as a real API answers with the model asked for. The
+    chat builders set it when they are given no ``model``.
     """
 
     status: int = 200
@@ -90,6 +94,7 @@ class Reply:
     delay: float = attrs.field(default=0.0, kw_only=True)
     drop_after: int | None = attrs.field(default=None, kw_only=True)
     repeat: int = attrs.field(default=1, kw_only=True)
+    echo_model: str | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
         if not 100 <= self.status <= 999:
@@ -153,7 +158,7 @@ class Reply:
         text: str,
         *,
         chunks: int | None = None,
-        model: str = DEFAULT_MODEL,
+        model: str | None = None,
         finish_reason: str | None = "stop",
         include_usage: bool = False,
         prompt_tokens: int = 0,
@@ -168,25 +173,26 @@ class Reply:
         nearly equal pieces (by default, one piece per word), then an empty delta with
         ``finish_reason`` (none if it is ``None``). ``include_usage`` adds a last chunk with no
         choices and a ``usage`` object (as for ``stream_options.include_usage``), counting
-        words as tokens. ``done`` ends with ``data: [DONE]``. ``faults`` as in :meth:`sse`.
+        words as tokens. ``done`` ends with ``data: [DONE]``.
+        Without ``model`` it names the model the request names. ``faults`` as in :meth:`sse`.
         """
         events = _openai.stream_events(
             text,
             chunks=chunks,
-            model=model,
+            model=model or DEFAULT_MODEL,
             finish_reason=finish_reason,
             include_usage=include_usage,
             prompt_tokens=prompt_tokens,
             id=id,
         )
-        return cls.sse(events, done=done, headers=headers, **faults)
+        return _echoing(cls.sse(events, done=done, headers=headers, **faults), model, DEFAULT_MODEL)
 
     @classmethod
     def openai_completion(
         cls,
         text: str | Sequence[Mapping[str, Any]],
         *,
-        model: str = DEFAULT_MODEL,
+        model: str | None = None,
         finish_reason: str = "stop",
         prompt_tokens: int = 0,
         id: str | None = None,
@@ -196,13 +202,17 @@ class Reply:
         """A non-streamed OpenAI ``chat.completion`` whose message says ``text``.
 
         ``text`` may be a list of typed content blocks, as Mistral's magistral models send
-        (see :func:`openai_chunk`). ``usage`` counts words as tokens. ``faults`` as in
-        :meth:`sse`.
+        (see :func:`openai_chunk`). ``usage`` counts words as tokens.
+        Without ``model`` it names the model the request names. ``faults`` as in :meth:`sse`.
         """
         body = _openai.completion(
-            text, model=model, finish_reason=finish_reason, prompt_tokens=prompt_tokens, id=id
+            text,
+            model=model or DEFAULT_MODEL,
+            finish_reason=finish_reason,
+            prompt_tokens=prompt_tokens,
+            id=id,
         )
-        return cls.json(body, headers=headers, **faults)
+        return _echoing(cls.json(body, headers=headers, **faults), model, DEFAULT_MODEL)
 
     @classmethod
     def anthropic_stream(
@@ -211,7 +221,7 @@ class Reply:
         *,
         chunks: int | None = None,
         content: Sequence[Mapping[str, Any]] | None = None,
-        model: str = DEFAULT_ANTHROPIC_MODEL,
+        model: str | None = None,
         stop_reason: str | None = AUTO,
         input_tokens: int = 0,
         done: bool = True,
@@ -231,19 +241,21 @@ class Reply:
         signature; a tool's input (:func:`anthropic_tool_use`) as JSON in pieces; others
         (:func:`anthropic_redacted_thinking`, server-tool results) whole. ``stop_reason``
         :data:`AUTO` is ``tool_use`` when the content calls a tool, else ``end_turn``.
-        ``faults`` as in :meth:`sse`.
+        Without ``model`` it names the model the request names. ``faults`` as in :meth:`sse`.
         """
         events = _anthropic.stream_events(
             text,
             chunks=chunks,
             content=content,
-            model=model,
+            model=model or DEFAULT_ANTHROPIC_MODEL,
             stop_reason=stop_reason,
             input_tokens=input_tokens,
             done=done,
             id=id,
         )
-        return cls.sse(events, done=False, headers=headers, **faults)
+        return _echoing(
+            cls.sse(events, done=False, headers=headers, **faults), model, DEFAULT_ANTHROPIC_MODEL
+        )
 
     @classmethod
     def anthropic_message(
@@ -251,7 +263,7 @@ class Reply:
         text: str = "",
         *,
         content: Sequence[Mapping[str, Any]] | None = None,
-        model: str = DEFAULT_ANTHROPIC_MODEL,
+        model: str | None = None,
         stop_reason: str = AUTO,
         input_tokens: int = 0,
         id: str | None = None,
@@ -263,17 +275,18 @@ class Reply:
         ``content`` replaces that block with blocks of your own (:func:`anthropic_thinking`,
         :func:`anthropic_redacted_thinking`, :func:`anthropic_tool_use`, text blocks);
         ``stop_reason`` :data:`AUTO` is ``tool_use`` when they call a tool, else ``end_turn``.
-        ``usage`` counts words as output tokens. ``faults`` as in :meth:`sse`.
+        ``usage`` counts words as output tokens.
+        Without ``model`` it names the model the request names. ``faults`` as in :meth:`sse`.
         """
         body = _anthropic.message_body(
             text,
             content=content,
-            model=model,
+            model=model or DEFAULT_ANTHROPIC_MODEL,
             stop_reason=stop_reason,
             input_tokens=input_tokens,
             id=id,
         )
-        return cls.json(body, headers=headers, **faults)
+        return _echoing(cls.json(body, headers=headers, **faults), model, DEFAULT_ANTHROPIC_MODEL)
 
     @classmethod
     def anthropic_tool_call(
@@ -284,7 +297,7 @@ class Reply:
         tool_use_id: str | None = None,
         text: str | None = None,
         stream: bool = False,
-        model: str = DEFAULT_ANTHROPIC_MODEL,
+        model: str | None = None,
         input_tokens: int = 0,
         headers: Mapping[str, str] | None = None,
         **faults: Unpack[StatusFaults],
@@ -293,7 +306,8 @@ class Reply:
         ``tool_use``), after a text block saying ``text`` when it is given: a whole message,
         or with ``stream=True`` a Messages stream. ``tool_use_id`` defaults to a fresh
         ``toolu_...`` id. For several calls or other blocks, give ``content=[...]`` to
-        :meth:`anthropic_message` or :meth:`anthropic_stream`. ``faults`` as in :meth:`sse`.
+        :meth:`anthropic_message` or :meth:`anthropic_stream`.
+        Without ``model`` it names the model the request names. ``faults`` as in :meth:`sse`.
         """
         content: list[Mapping[str, Any]] = [] if text is None else [{"type": "text", "text": text}]
         content.append(_anthropic.anthropic_tool_use(name, input, id=tool_use_id))
@@ -696,6 +710,12 @@ class Reply:
         """
         body = _openai.error(status, message, error_type, code)
         return cls.json(body, status, headers, **faults)
+
+
+def _echoing(reply: Reply, model: str | None, default: str) -> Reply:
+    """``reply``, told to name the requested model in place of ``default`` when the builder
+    was given no ``model``."""
+    return reply if model is not None else attrs.evolve(reply, echo_model=default)
 
 
 def _cut_points(reply: Reply) -> list[int]:

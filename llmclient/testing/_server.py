@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from .._core.sigv4 import AwsCredentials
 from . import _aws_auth
+from ._echo import with_requested_model
 from ._google_auth import TOKEN_PATH, GoogleTokens
 from ._reply import Reply, body_writes
 from ._request import RecordedRequest
@@ -373,7 +374,8 @@ class LocalServer:
     def _reply_for(self, request: RecordedRequest) -> Reply:
         """Record ``request`` and choose its reply: the token endpoint's, a refusal of its
         path (``/v1`` twice) or its authentication, the queue's head, or the default answer;
-        each but the token endpoint's carries a request id as its provider names it."""
+        each but the token endpoint's carries a request id as its provider names it, and a
+        queued one names the requested model unless it was built with a model."""
         if request.method == "POST" and urlsplit(request.path).path == TOKEN_PATH:
             with self._lock:
                 self._token_requests.append(request)
@@ -385,7 +387,10 @@ class LocalServer:
             self._requests.append(request)
             self._recorded.notify_all()
             scripted = self._take_queued() if refused is None else refused
-        reply = default_reply(request, self) if scripted is None else scripted
+        if scripted is None:
+            reply = default_reply(request, self)
+        else:
+            reply = with_requested_model(request, scripted)
         return with_request_id(request, reply)
 
     def _take_queued(self) -> Reply | None:
