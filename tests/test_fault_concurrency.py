@@ -20,7 +20,7 @@ from conftest import text_of
 from test_fault_injection import DIALECTS, HELLO, KEY, MODELS, PARAMS, new_parser, settled
 
 from llmclient import AsyncLlmClient, ChatCompletionChunk, LlmClient
-from llmclient.testing import LocalServer, Reply, _server
+from llmclient.testing import DEFAULT_ANTHROPIC_MODEL, DEFAULT_MODEL, LocalServer, Reply, _server
 
 ASYNC_STREAMS = 200
 THREADS = 8
@@ -46,11 +46,15 @@ def distinct_replies(dialect: str, count: int) -> tuple[list[Reply], dict[str, l
     for i in range(count):
         text = f"Answer {i:03d}: " + " ".join(f"{dialect}-{i}-{j} é日🌤" for j in range(12))
         if dialect == "anthropic":
-            reply = Reply.anthropic_stream(text, id=f"msg_fault_{i:03d}", input_tokens=3)
+            reply = Reply.anthropic_stream(  # a model of its own: the bytes are sent as built
+                text, model=DEFAULT_ANTHROPIC_MODEL, id=f"msg_fault_{i:03d}", input_tokens=3
+            )
         elif dialect == "gemini":
             reply = Reply.gemini_stream(text, id=f"gemini-fault-{i:03d}", prompt_tokens=3)
         else:
-            reply = Reply.openai_stream(text, id=f"chatcmpl-fault-{i:03d}", include_usage=True)
+            reply = Reply.openai_stream(
+                text, model=DEFAULT_MODEL, id=f"chatcmpl-fault-{i:03d}", include_usage=True
+            )
         parser = new_parser(dialect)
         chunks = settled(parser.feed(reply.body))
         parser.end()
