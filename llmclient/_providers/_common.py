@@ -90,13 +90,16 @@ def float_embeddings_params(provider: str, fields: Mapping[str, Any], wire: str)
     }
 
 
-def models_request(call: ChatCall, headers: dict[str, str] | None = None) -> HttpRequest:
+def models_request(
+    call: ChatCall, headers: dict[str, str] | None = None, base: str | None = None
+) -> HttpRequest:
     """``GET {base_url}/models`` with the call's query (page size, next-page cursor), sending
-    ``headers`` (the call's own by default) but ``content-type``: a GET has no body."""
+    ``headers`` (the call's own by default) but ``content-type``: a GET has no body; ``base``
+    replaces the call's base URL."""
     if headers is None:
         headers = call.base_headers()
     headers.pop("content-type", None)
-    url = f"{call.base_url}/models"
+    url = f"{base or call.base_url}/models"
     if call.params:
         url = f"{url}?{urlencode(call.params)}"
     return HttpRequest("GET", url, headers, b"")

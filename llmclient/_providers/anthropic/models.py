@@ -13,6 +13,7 @@ from ..._core.endpoint_types import Model
 from .. import ModelPage
 from .._common import models_request, str_or_none
 from .request import ANTHROPIC_VERSION
+from .urls import api_base
 
 #: The query parameters of the page size and of the next page.
 PAGING = ("limit", "after_id")
@@ -22,7 +23,7 @@ def build_models_request(call: ChatCall) -> HttpRequest:
     """``GET {base_url}/models`` with the page's query and ``anthropic-version``."""
     headers = call.base_headers()
     headers.setdefault("anthropic-version", ANTHROPIC_VERSION)
-    return models_request(call, headers)
+    return models_request(call, headers, api_base(call))
 
 
 def parse_models_page(call: ChatCall, payload: Mapping[str, Any]) -> ModelPage:

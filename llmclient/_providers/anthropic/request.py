@@ -12,6 +12,7 @@ from ...errors import InvalidRequestError
 from .._claude import max_tokens_for, thinking
 from .._json_tool import json_tool
 from .messages import translate_messages
+from .urls import api_base
 
 ANTHROPIC_VERSION = "2023-06-01"
 """The ``anthropic-version`` header sent unless the caller sends their own."""
@@ -52,7 +53,7 @@ def build_request(call: ChatCall) -> HttpRequest:
     body = build_body(call)
     headers = call.base_headers()  # the caller's headers are in it, lower-cased
     headers.setdefault("anthropic-version", ANTHROPIC_VERSION)
-    return HttpRequest("POST", f"{call.base_url}/messages", headers, encode_json(body))
+    return HttpRequest("POST", f"{api_base(call)}/messages", headers, encode_json(body))
 
 
 def build_body(call: ChatCall) -> dict[str, Any]:
