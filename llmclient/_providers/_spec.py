@@ -41,6 +41,11 @@ class ProviderSpec:
         key_required: False when the dialect has credentials of its own to fall back on
             when no key is found (Bedrock signs with AWS credentials): its ``new_auth`` then
             raises ``MissingAPIKeyError`` when it finds none.
+        docs: the provider's documentation page this row was taken from.
+        dropped_params: parameters the provider rejects that are left out of the request
+            without an error, e.g. ``{"stream_options"}`` (Cohere's compatibility API).
+        rejected_params: parameters the provider does not support: a call that passes one
+            raises ``InvalidRequestError`` naming the provider before anything is sent.
     """
 
     name: str
@@ -55,6 +60,9 @@ class ProviderSpec:
     api_version: str | None = None
     api_version_env: str | None = None
     key_required: bool = True
+    docs: str = ""
+    dropped_params: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    rejected_params: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
 
     @property
     def key_envs(self) -> tuple[str, ...]:
