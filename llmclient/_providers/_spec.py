@@ -16,6 +16,10 @@ def _renames(value: Mapping[str, str] | None) -> Mapping[str, str]:
     return MappingProxyType(dict(value or {}))
 
 
+def _names(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
 def _env_names(value: str | Iterable[str]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
@@ -61,8 +65,8 @@ class ProviderSpec:
     api_version_env: str | None = None
     key_required: bool = True
     docs: str = ""
-    dropped_params: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
-    rejected_params: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    dropped_params: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
+    rejected_params: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
 
     @property
     def key_envs(self) -> tuple[str, ...]:
