@@ -209,7 +209,7 @@ PROVIDERS: Mapping[str, ProviderSpec] = {
             "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
             "DASHSCOPE_API_KEY",
             base_url_env="DASHSCOPE_BASE_URL",
-            docs="https://www.alibabacloud.com/help/en/model-studio/compatibility-of-openai-with-dashscope",
+            docs="https://www.alibabacloud.com/help/en/model-studio/developer-reference/compatibility-of-openai-with-dashscope",
         ),
         ProviderSpec(
             "dashscope_cn",
@@ -399,7 +399,7 @@ PROVIDERS: Mapping[str, ProviderSpec] = {
             "ARK_API_KEY",
             base_url_env="VOLCENGINE_BASE_URL",
             param_renames=_MAX_TOKENS,
-            docs="https://www.volcengine.com/docs/82379/1330626",
+            docs="https://www.volcengine.com/docs/82379/1263482",
         ),
         ProviderSpec(
             "siliconflow",
