@@ -605,3 +605,66 @@ def test_readme_table_is_the_rendered_registry() -> None:
     )
     assert found is not None, "README.md has no <!-- providers:start/end --> markers"
     assert found.group(1) == markdown_table()
+
+
+# --- documented rows and provider quirks ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spec", [s for s in SPECS if s.docs], ids=[s.name for s in SPECS if s.docs]
+)
+def test_documented_rows_name_an_https_page_and_a_base_url_variable(spec: ProviderSpec) -> None:
+    assert spec.docs.startswith("https://")
+    assert spec.base_url_env
+
+
+def test_registry_has_at_least_sixty_providers() -> None:
+    assert len(llmclient.providers()) >= 60
+
+
+def test_a_provider_that_rejects_stream_options_is_sent_none() -> None:
+    call = make_call("cohere/command-a", stream=True, stream_options={"include_usage": True})
+    assert "stream_options" not in json.loads(authorized(call).body)
+
+
+def test_cohere_sends_its_key_from_co_api_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CO_API_KEY", KEY)
+    request = authorized(make_call("cohere/command-a", config=ClientConfig()))
+    assert request.url == "https://api.cohere.ai/compatibility/v1/chat/completions"
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_a_provider_without_max_completion_tokens_gets_max_tokens() -> None:
+    body = json.loads(authorized(make_call("sambanova/m", max_completion_tokens=9)).body)
+    assert body["max_tokens"] == 9
+    assert "max_completion_tokens" not in body
+
+
+@pytest.mark.parametrize("param", [("n", 2), ("seed", 1), ("logprobs", True)])
+def test_a_rejected_parameter_raises_before_sending_naming_the_provider(
+    param: tuple[str, Any],
+) -> None:
+    spec = ProviderSpec("strict", "https://strict.example/v1", None, rejected_params={param[0]})
+    config = ClientConfig(api_key=KEY, providers={"strict": spec})
+    with pytest.raises(InvalidRequestError, match=rf"'strict'.*'{param[0]}'"):
+        make_call("strict/m", config=config, **dict([param]))
+
+
+def test_cohere_refuses_n() -> None:
+    with pytest.raises(InvalidRequestError, match="cohere"):
+        make_call("cohere/command-a", n=2)
+
+
+def test_azure_foundry_takes_its_v1_endpoint_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AZURE_FOUNDRY_BASE_URL", "https://res.openai.azure.com/openai/v1")
+    request = authorized(make_call("azure_foundry/gpt-4.1"))
+    assert request.url == "https://res.openai.azure.com/openai/v1/chat/completions"
+    assert "api-version" not in request.url
+    assert request.headers["api-key"] == KEY
+
+
+def test_azure_foundry_without_an_endpoint_says_what_to_set() -> None:
+    with pytest.raises(InvalidRequestError, match="AZURE_FOUNDRY_BASE_URL"):
+        make_call("azure_foundry/gpt-4.1")

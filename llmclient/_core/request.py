@@ -230,8 +230,18 @@ def make_stream_timeouts(first: Any, idle: Any, total: Any) -> StreamTimeouts:
 
 
 def sent_params(provider: ProviderSpec, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The parameters sent to the provider, under the names it uses (``param_renames``)."""
-    sent = {k: v for k, v in params.items() if k in SENT_PARAMS and v is not None}
+    """The parameters sent to the provider, under the names it uses (``param_renames``),
+    without its ``dropped_params``; ``InvalidRequestError`` for one of its ``rejected_params``."""
+    sent = {
+        k: v
+        for k, v in params.items()
+        if k in SENT_PARAMS and v is not None and k not in provider.dropped_params
+    }
+    rejected = sorted(provider.rejected_params.intersection(sent))
+    if rejected:
+        raise InvalidRequestError(
+            f"Provider {provider.name!r} does not support {', '.join(map(repr, rejected))}."
+        )
     renames = provider.param_renames
     if not renames or renames.keys().isdisjoint(sent):
         return sent

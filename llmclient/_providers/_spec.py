@@ -16,6 +16,10 @@ def _renames(value: Mapping[str, str] | None) -> Mapping[str, str]:
     return MappingProxyType(dict(value or {}))
 
 
+def _names(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
 def _env_names(value: str | Iterable[str]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
@@ -41,6 +45,11 @@ class ProviderSpec:
         key_required: False when the dialect has credentials of its own to fall back on
             when no key is found (Bedrock signs with AWS credentials): its ``new_auth`` then
             raises ``MissingAPIKeyError`` when it finds none.
+        docs: the provider's documentation page this row was taken from.
+        dropped_params: parameters the provider rejects that are left out of the request
+            without an error, e.g. ``{"stream_options"}`` (Cohere's compatibility API).
+        rejected_params: parameters the provider does not support: a call that passes one
+            raises ``InvalidRequestError`` naming the provider before anything is sent.
     """
 
     name: str
@@ -55,6 +64,9 @@ class ProviderSpec:
     api_version: str | None = None
     api_version_env: str | None = None
     key_required: bool = True
+    docs: str = ""
+    dropped_params: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
+    rejected_params: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
 
     @property
     def key_envs(self) -> tuple[str, ...]:
